@@ -39,6 +39,7 @@ public final class ApiServer implements AutoCloseable {
   private final ResourceStore store;
   private final ResourceRegistry registry;
   private final Discovery discovery;
+  private final OpenApi openApi;
   private final EvictionHandler evictions;
   private final Supplier<JsonNode> report;
   private final Set<WatchStream> streams = new CopyOnWriteArraySet<>();
@@ -50,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
     this.store = store;
     this.registry = store.registry();
     this.discovery = new Discovery(registry);
+    this.openApi = new OpenApi(registry);
     this.evictions = evictions;
     this.report = report;
   }
@@ -130,6 +132,15 @@ public final class ApiServer implements AutoCloseable {
         }
         throw notFoundPath();
       case "openapi":
+        if (segments.size() == 2 && segments.get(1).equals("v3")) {
+          return ok(openApi.root());
+        }
+        if (segments.size() >= 4 && segments.get(1).equals("v3") && segments.get(2).equals("api")) {
+          return found(openApi.groupVersion("", segments.get(3)));
+        }
+        if (segments.size() >= 5 && segments.get(1).equals("v3") && segments.get(2).equals("apis")) {
+          return found(openApi.groupVersion(segments.get(3), segments.get(4)));
+        }
         throw notFoundPath();
       case "api":
         if (segments.size() == 1) {
