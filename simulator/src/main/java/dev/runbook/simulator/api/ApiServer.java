@@ -36,6 +36,13 @@ import tools.jackson.databind.node.ObjectNode;
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
+  static {
+    // Without it the JDK server's separate header and body writes meet the client's delayed ACK: ~40 ms a request.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final ResourceStore store;
   private final ResourceRegistry registry;
   private final Discovery discovery;
