@@ -327,8 +327,14 @@ public final class ApiServer implements AutoCloseable {
   private void watch(HttpExchange exchange, Target t, Map<String, String> query) {
     String upgrade = exchange.getRequestHeaders().getFirst("Upgrade");
     if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
-      // fabric8 retries a watch over plain HTTP when the websocket handshake is answered with 503.
-      throw new ApiException(503, "ServiceUnavailable", "websocket watches are not served; use an HTTP watch");
+      // fabric8 falls back to an HTTP watch when the handshake is answered 200 or 503, but retries a 503 ten times.
+      try {
+        send(exchange, 200, ApiException.status(200, "Failure", "BadRequest",
+            "websocket watches are not served; use an HTTP watch", null));
+      } catch (IOException e) {
+        log.debug("client went away", e);
+      }
+      return;
     }
     Predicate<JsonNode> filter = filter(query);
     if (t.name() != null) {
