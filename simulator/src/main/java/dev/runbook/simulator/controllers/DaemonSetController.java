@@ -141,8 +141,7 @@ public final class DaemonSetController extends InformingController {
     status.put("numberReady", ready);
     status.put("numberAvailable", ready);
     status.put("numberUnavailable", Math.max(0, desired - ready));
-    WorkloadStatus.patchIfChanged(
-        client.apps().daemonSets().inNamespace(namespace).withName(ds.getMetadata().getName()), ds.getStatus(), status);
+    WorkloadStatus.updateIfChanged(client, ds, status);
   }
 
   /** Awaited creations are keyed by this prefix so that a node with a pod on its way gets no second one. */

@@ -133,10 +133,7 @@ public final class DeploymentController extends InformingController {
     status.put("availableReplicas", available);
     status.put("unavailableReplicas", Math.max(0, wanted - available));
     status.put("conditions", WorkloadStatus.conditions(deployment.getStatus(), List.of(availableCondition)));
-    WorkloadStatus.patchIfChanged(
-        client.apps().deployments().inNamespace(deployment.getMetadata().getNamespace()).withName(deployment.getMetadata().getName()),
-        deployment.getStatus(),
-        status);
+    WorkloadStatus.updateIfChanged(client, deployment, status);
   }
 
   private static int value(Integer i) {

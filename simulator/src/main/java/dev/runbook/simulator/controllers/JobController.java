@@ -142,9 +142,6 @@ public final class JobController extends InformingController {
         status.put("completionTime", Pods.now());
       }
     }
-    WorkloadStatus.patchIfChanged(
-        client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName()),
-        job.getStatus(),
-        status);
+    WorkloadStatus.updateIfChanged(client, job, status);
   }
 }

@@ -2,6 +2,7 @@ package dev.runbook.simulator.controllers;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -12,10 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Pod status writes shared by the scheduler and the kubelet. A JSON merge patch replaces the whole
- * {@code conditions} list, so every write starts from the pod's current conditions (keeping those others wrote,
- * such as the API server's DisruptionTarget) and carries the resourceVersion it read: a concurrent writer makes it
- * fail with 409, and the reconcile is retried from fresh state.
+ * Pod status writes shared by the scheduler and the kubelet. Every write starts from the pod's current conditions
+ * (keeping those others wrote, such as the API server's DisruptionTarget) and carries the resourceVersion it read:
+ * a concurrent writer makes it fail with 409, and the reconcile is retried from fresh state.
  */
 final class PodStatuses {
   private PodStatuses() {}
@@ -65,15 +65,20 @@ final class PodStatuses {
     return Serialization.unmarshal(Serialization.asJson(condition), Map.class);
   }
 
-  /** Merge-patch {@code status} through the status subresource, guarded by the resourceVersion read. */
+  /**
+   * Replace the top-level {@code status} fields given (others are kept) with a PUT of the status subresource,
+   * guarded by the resourceVersion read. Not a merge patch: fabric8's CRUD mock appends to lists on a merge patch
+   * instead of replacing them, and a PUT means the same on every API server.
+   */
+  @SuppressWarnings("unchecked")
   static void patchStatus(KubernetesClient client, Pod pod, Map<String, Object> status) {
-    String patch =
-        Serialization.asJson(
-            Map.of(
-                "metadata", Map.of("resourceVersion", pod.getMetadata().getResourceVersion()),
-                "status", status));
-    client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-        .status()
-        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    Map<String, Object> merged =
+        pod.getStatus() == null
+            ? new LinkedHashMap<>()
+            : Serialization.unmarshal(Serialization.asJson(pod.getStatus()), Map.class);
+    merged.putAll(status);
+    Pod updated = Serialization.clone(pod);
+    updated.setStatus(Serialization.unmarshal(Serialization.asJson(merged), PodStatus.class));
+    client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(updated).status().update();
   }
 }

@@ -95,7 +95,6 @@ public final class ReplicaSetController extends InformingController {
     status.put("readyReplicas", (int) ready);
     status.put("availableReplicas", (int) ready);
     status.put("observedGeneration", rs.getMetadata().getGeneration());
-    WorkloadStatus.patchIfChanged(client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace())
-        .withName(rs.getMetadata().getName()), rs.getStatus(), status);
+    WorkloadStatus.updateIfChanged(client, rs, status);
   }
 }

@@ -172,10 +172,7 @@ public final class StatefulSetController extends InformingController {
     status.put("updatedReplicas", owned.size());
     status.put("currentRevision", revision);
     status.put("updateRevision", revision);
-    WorkloadStatus.patchIfChanged(
-        client.apps().statefulSets().inNamespace(sts.getMetadata().getNamespace()).withName(sts.getMetadata().getName()),
-        sts.getStatus(),
-        status);
+    WorkloadStatus.updateIfChanged(client, sts, status);
   }
 
   private static String revision(StatefulSet sts) {

@@ -1,24 +1,29 @@
 package dev.runbook.simulator.controllers;
 
-import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.LinkedHashMap;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Status writes of the workload controllers. Each controller is the only writer of its objects' status, so a merge
- * patch of the fields it owns is safe without a resourceVersion guard; it is skipped when nothing changed, so that
- * resyncs do not turn into a stream of writes and watch events.
+ * Status writes of the workload controllers, skipped when nothing changed so that resyncs do not turn into a
+ * stream of writes and watch events.
  */
 final class WorkloadStatus {
   private WorkloadStatus() {}
 
+  /**
+   * Write the {@code desired} top-level status fields of {@code object} (others are kept) when any differs, with a
+   * PUT of the status subresource carrying the resourceVersion read (a stale cache gets 409 and a retry). Not a merge
+   * patch: fabric8's CRUD mock appends to lists (conditions) on a merge patch instead of replacing them.
+   */
   @SuppressWarnings("unchecked")
-  static <T> void patchIfChanged(Resource<T> resource, Object currentStatus, Map<String, Object> desired) {
-    Map<String, Object> current =
-        currentStatus == null ? Map.of() : Serialization.unmarshal(Serialization.asJson(currentStatus), Map.class);
+  static <T extends HasMetadata> void updateIfChanged(KubernetesClient client, T object, Map<String, Object> desired) {
+    Map<String, Object> json = Serialization.unmarshal(Serialization.asJson(object), Map.class);
+    Object currentStatus = json.get("status");
+    Map<String, Object> current = currentStatus instanceof Map<?, ?> m ? (Map<String, Object>) m : new LinkedHashMap<>();
     boolean changed = false;
     for (Map.Entry<String, Object> e : desired.entrySet()) {
       if (!sameJson(current.get(e.getKey()), e.getValue())) {
@@ -27,7 +32,11 @@ final class WorkloadStatus {
       }
     }
     if (changed) {
-      resource.status().patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", desired)));
+      Map<String, Object> status = new LinkedHashMap<>(current);
+      status.putAll(desired);
+      json.put("status", status);
+      T updated = (T) Serialization.unmarshal(Serialization.asJson(json), object.getClass());
+      client.resource(updated).status().update();
     }
   }
 
