@@ -17,9 +17,9 @@ import java.util.regex.Pattern;
 /**
  * The CRUD mock plus the API server's graceful pod deletion, the one behaviour the kubelet tests need from the real
  * simulated API server: deleting a bound pod with a grace period only sets deletionTimestamp and
- * deletionGracePeriodSeconds; a delete with grace 0 (the kubelet's) removes it. Requests are serialized, since this
- * reaches into the CRUD store outside the dispatcher's own lock. A test double: the simulator's API server is the
- * real implementation.
+ * deletionGracePeriodSeconds; a delete with grace 0 (the kubelet's) removes it. A test double (it reaches into the
+ * CRUD store outside the dispatcher's lock, good enough for a few pods): the simulator's API server is the real
+ * implementation.
  */
 final class GracefulPodDeletion extends KubernetesCrudDispatcher {
   private static final Pattern POD_PATH = Pattern.compile("/api/v1/namespaces/[^/]+/pods/[^/]+");
@@ -27,7 +27,7 @@ final class GracefulPodDeletion extends KubernetesCrudDispatcher {
   private static final Pattern GRACE = Pattern.compile("\"gracePeriodSeconds\"\\s*:\\s*(\\d+)");
 
   @Override
-  public synchronized MockResponse dispatch(RecordedRequest request) {
+  public MockResponse dispatch(RecordedRequest request) {
     String path = request.getPath();
     String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
     if (!"DELETE".equals(request.getMethod()) || !POD_PATH.matcher(bare).matches()) {

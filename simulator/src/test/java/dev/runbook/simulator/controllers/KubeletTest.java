@@ -105,8 +105,8 @@ class KubeletTest {
   @Test
   @DisplayName("a pod deleted gracefully turns not Ready at once and is removed after its termination time")
   void terminatingPodTurnsNotReadyAndIsRemovedAfterItsTerminationTime() {
-    // 60 simulated seconds of shutdown are 3 s at 20x: long enough to observe the terminating pod
-    cluster.pod(podBuilder("web").editMetadata().addToAnnotations(SimAnnotations.TERMINATION_SECONDS, "60").endMetadata()
+    // 120 simulated seconds of shutdown are 6 s at 20x: long enough to observe the terminating pod
+    cluster.pod(podBuilder("web").editMetadata().addToAnnotations(SimAnnotations.TERMINATION_SECONDS, "120").endMetadata()
         .editSpec().withNodeName("worker-1").withTerminationGracePeriodSeconds(120L).endSpec().build());
     await().untilAsserted(() -> assertTrue(Pods.isRunningAndReady(cluster.get("web"))));
 
@@ -118,7 +118,7 @@ class KubeletTest {
       assertNotNull(pod.getMetadata().getDeletionTimestamp());
       assertFalse(Pods.isReady(pod));
     });
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertNull(cluster.get("web")));
+    await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertNull(cluster.get("web")));
   }
 
   @Test

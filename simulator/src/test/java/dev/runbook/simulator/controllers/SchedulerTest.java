@@ -88,7 +88,7 @@ class SchedulerTest {
     cluster.pod(podBuilder("web").build());
     await().until(() -> Pods.condition(cluster.get("web"), "PodScheduled").isPresent());
 
-    cluster.client.nodes().withName("worker-1").edit(n -> { n.getSpec().setUnschedulable(false); return n; });
+    cluster.cordon("worker-1", false);
 
     await().untilAsserted(() -> assertEquals("worker-1", cluster.get("web").getSpec().getNodeName()));
   }

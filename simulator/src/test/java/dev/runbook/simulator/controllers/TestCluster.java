@@ -35,6 +35,9 @@ final class TestCluster implements AutoCloseable {
 
   static {
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    // Generous: the build machine may be shared by several builds; conditions are awaited, never slept for.
+    org.awaitility.Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
+    org.awaitility.Awaitility.setDefaultPollInterval(java.time.Duration.ofMillis(50));
   }
 
   final KubernetesMockServer server;
@@ -83,6 +86,12 @@ final class TestCluster implements AutoCloseable {
 
   static NodeBuilder withMaxPods(NodeBuilder node, int pods) {
     return node.withNewStatus().addToCapacity("pods", new Quantity(String.valueOf(pods))).endStatus();
+  }
+
+  void cordon(String node, boolean unschedulable) {
+    client.nodes().withName(node).patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"spec\":{\"unschedulable\":" + unschedulable + "}}");
   }
 
   Pod pod(Pod pod) {
