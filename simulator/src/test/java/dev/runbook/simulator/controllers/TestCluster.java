@@ -22,6 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * fabric8's CRUD mock API server with some of the simulated controllers running against it, at 20x speed, so that
  * the controllers are tested against an API server they did not write. The plain CRUD mock deletes pods at once;
@@ -109,6 +111,18 @@ final class TestCluster implements AutoCloseable {
         .withNewMetadata().withLabels(labels).endMetadata()
         .withNewSpec().addNewContainer().withName("main").withImage("registry.example/app:1").endContainer().endSpec()
         .build();
+  }
+
+  /** Plays the kubelet for tests that run without one: the pod is Running and Ready. */
+  void markRunningAndReady(String podName) {
+    await().until(() -> get(podName) != null);
+    client.pods().inNamespace(NS).withName(podName).editStatus(p -> {
+      p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+          .withPhase("Running")
+          .addNewCondition().withType("Ready").withStatus("True").endCondition()
+          .build());
+      return p;
+    });
   }
 
   Pod get(String podName) {
