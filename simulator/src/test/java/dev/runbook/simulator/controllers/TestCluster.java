@@ -135,10 +135,11 @@ final class TestCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    // The server goes first: the CRUD mock blocks its event loop for seconds when a client closes a watch.
+    server.destroy();
     controllers.forEach(SimController::close);
     clock.close();
     client.close();
-    server.destroy();
   }
 
   private static final class IgnoringScorekeeper implements Scorekeeper {
