@@ -38,6 +38,16 @@ public final class DisruptionController extends InformingController {
    */
   static final Duration DISRUPTED_POD_TIMEOUT = Duration.ofSeconds(2);
 
+  private final Duration disruptedPodTimeout;
+
+  public DisruptionController() {
+    this(DISRUPTED_POD_TIMEOUT);
+  }
+
+  DisruptionController(Duration disruptedPodTimeout) {
+    this.disruptedPodTimeout = disruptedPodTimeout;
+  }
+
   private SharedIndexInformer<PodDisruptionBudget> budgets;
   private SharedIndexInformer<Pod> pods;
   private SharedIndexInformer<ReplicaSet> replicaSets;
@@ -153,9 +163,9 @@ public final class DisruptionController extends InformingController {
           }
           Instant at = parse(since);
           Duration age = Duration.between(at, now);
-          if (age.compareTo(DISRUPTED_POD_TIMEOUT) < 0) {
+          if (age.compareTo(disruptedPodTimeout) < 0) {
             kept.put(podName, since);
-            loop.enqueueAfter(Pods.key(pdb), DISRUPTED_POD_TIMEOUT.minus(age).plusMillis(50));
+            loop.enqueueAfter(Pods.key(pdb), disruptedPodTimeout.minus(age).plusMillis(50));
           }
         });
     return kept;
