@@ -19,6 +19,10 @@ public final class SimAnnotations {
   /** Pod: never becomes Ready (a PDB that selects it then never allows a disruption). */
   public static final String NEVER_READY = PREFIX + "never-ready";
   /**
+   * Pod owned by a Job (or the Job's pod template): seconds the pod runs once started before it Succeeds. Default 1.
+   */
+  public static final String RUN_SECONDS = PREFIX + "run-seconds";
+  /**
    * Pod: the first N eviction requests for it answer 500 (an API fault), then evictions behave normally.
    */
   public static final String EVICTION_FAULTS = PREFIX + "eviction-faults";
