@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 abstract class ReconcileLoop implements SimController {
   /** A safety net for a missed event; real progress is event- and timer-driven. */
-  private static final long RESYNC_MILLIS = 1000;
+  private static final long RESYNC_MILLIS = 2000;
 
   private final Logger log = LoggerFactory.getLogger(getClass());
   private final ReentrantLock lock = new ReentrantLock();

@@ -34,7 +34,7 @@ final class StandInNodeAgents implements AutoCloseable {
     while (running) {
       try {
         tick();
-        Thread.sleep(20);
+        Thread.sleep(50);
       } catch (InterruptedException e) {
         return;
       } catch (KubernetesClientException e) {
