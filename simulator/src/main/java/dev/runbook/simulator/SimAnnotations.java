@@ -16,6 +16,11 @@ public final class SimAnnotations {
   public static final String MIGRATION_SECONDS = PREFIX + "migration-seconds";
   /** VMI (or VM template): the first N migrations of this VMI fail. Default 0. */
   public static final String MIGRATION_FAILURES = PREFIX + "migration-failures";
+  /**
+   * VMI: written by the simulator, not by scenarios: how many of this VMI's migrations reached their end (failed
+   * or succeeded), which is what {@link #MIGRATION_FAILURES} counts against.
+   */
+  public static final String MIGRATION_ATTEMPTS = PREFIX + "migration-attempts";
   /** Pod: never becomes Ready (a PDB that selects it then never allows a disruption). */
   public static final String NEVER_READY = PREFIX + "never-ready";
   /**
