@@ -139,6 +139,11 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
 
   @Override
   public MaintenanceResult run(MaintenanceRequest request) {
+    if (request == null) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "the maintenance request is missing: pass {\"nodeName\": \"<node>\", \"reason\": \"...\"}",
+          Failures.INVALID_REQUEST);
+    }
     this.request = request;
     this.nodeName = request.getNodeName();
     this.workflowId = Workflow.getInfo().getWorkflowId();
@@ -579,7 +584,14 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   /** One awaitPodsGone at a time for every terminating pod, until the pass has nothing left to wait for. */
   private void reapTerminatingPods() {
     while (true) {
-      Workflow.await(() -> !progress.inState(PodState.TERMINATING).isEmpty() || runningPodHandlers == 0);
+      // Waiting for the eviction calls in flight to return first batches their pods into the same call: one
+      // awaitPodsGone per eviction wave rather than one per pod keeps the history small.
+      Workflow.await(
+          () ->
+              runningPodHandlers == 0
+                  || (!progress.inState(PodState.TERMINATING).isEmpty()
+                      && progress.inState(PodState.EVICTING).isEmpty()
+                      && progress.inState(PodState.PENDING).isEmpty()));
       List<Pod> terminating = progress.inState(PodState.TERMINATING);
       if (terminating.isEmpty()) {
         return;
@@ -870,10 +882,20 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     }
   }
 
+  /**
+   * Events tell the story in {@code kubectl describe node}; the maintenance does not depend on them. An event the
+   * API refuses for good is logged and skipped, so it can never keep cleanup from restoring the node.
+   */
   private void emit(NodeEventReason reason, String message, boolean warning) {
-    String dedupKey =
-        workflowId + "." + Workflow.getInfo().getRunId() + "." + reason.name().toLowerCase();
-    node.emitNodeEvent(new NodeEventRequest(nodeName, reason, message, warning, dedupKey));
+    String dedupKey = workflowId + "." + Workflow.getInfo().getRunId() + "." + reason.name().toLowerCase();
+    try {
+      node.emitNodeEvent(new NodeEventRequest(nodeName, reason, message, warning, dedupKey));
+    } catch (ActivityFailure failure) {
+      if (isCancellation(failure)) {
+        throw failure;
+      }
+      log.warn("event {} on node {} not emitted: {}", reason, nodeName, message(failure));
+    }
   }
 
   private static DrainActivities drainActivities(ActivityOptions options, String summary) {

@@ -89,6 +89,8 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   volatile String leaseHolder;
   /** Evictions that fail with a retryable ApiUnavailable before the API answers again. */
   final AtomicInteger evictionOutages = new AtomicInteger();
+  /** Set when the test ends: waits still running (abandoned by a TRY_CANCEL cancellation) give up. */
+  volatile boolean closed;
   /** Failed live migrations each VM goes through before one succeeds. */
   final AtomicInteger migrationFailures = new AtomicInteger();
 
@@ -208,6 +210,9 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
         return result;
       }
       Activity.getExecutionContext().heartbeat(result.blocker().message());
+      if (closed) {
+        throw new IllegalStateException("test over");
+      }
       pause();
     }
   }

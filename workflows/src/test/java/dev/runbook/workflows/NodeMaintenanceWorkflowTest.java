@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -67,6 +68,11 @@ class NodeMaintenanceWorkflowTest {
     this.env = env;
     this.client = client;
     this.options = options.toBuilder().setWorkflowId(NodeMaintenanceWorkflow.workflowId(NODE)).build();
+  }
+
+  @AfterEach
+  void stopAbandonedWaits() {
+    cluster.closed = true;
   }
 
   @Test
