@@ -91,6 +91,16 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   final AtomicInteger evictionOutages = new AtomicInteger();
   /** Set when the test ends: waits still running (abandoned by a TRY_CANCEL cancellation) give up. */
   volatile boolean closed;
+  /** Pods (namespace/name) that come back once under the same name with a new UID, as a StatefulSet does. */
+  final java.util.Set<String> recreatedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** How long each eviction call takes, so that concurrent calls overlap and can be counted. */
+  volatile long evictionCallMillis;
+  final AtomicInteger evictionsInFlight = new AtomicInteger();
+  final AtomicInteger maxEvictionsInFlight = new AtomicInteger();
+  /** The API server refuses the cordon for good (403). */
+  volatile boolean cordonRefused;
+  /** Lease renewals fail with LeaseHeld: someone took the Lease over. */
+  volatile boolean leaseTakenOver;
   /** Failed live migrations each VM goes through before one succeeds. */
   final AtomicInteger migrationFailures = new AtomicInteger();
 
@@ -128,6 +138,10 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   @Override
   public synchronized CordonResult cordon(CordonRequest request) {
     calls.add("cordon");
+    if (cordonRefused) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "nodes \"" + request.nodeName() + "\" is forbidden: cannot patch", Failures.API_REFUSED);
+    }
     boolean was = owner != null ? false : unschedulable;
     unschedulable = true;
     drainTaint = true;
@@ -166,6 +180,10 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   @Override
   public synchronized void renewLease(LeaseRequest request) {
     calls.add("renewLease");
+    if (leaseTakenOver) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "lease of node " + request.nodeName() + " was taken over by another-operator", Failures.LEASE_HELD);
+    }
     acquireLease(request);
   }
 
@@ -203,6 +221,16 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
     calls.add("evictPod " + request.pod().key() + (request.waitWhileBlocked() ? " wait" : ""));
     if (evictionOutages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw ApplicationFailure.newFailure("the API server is unavailable (503)", Failures.API_UNAVAILABLE);
+    }
+    if (!request.waitWhileBlocked()) {
+      int inFlight = evictionsInFlight.incrementAndGet();
+      maxEvictionsInFlight.accumulateAndGet(inFlight, Math::max);
+      try {
+        sleep(evictionCallMillis);
+        return tryEvict(request.pod());
+      } finally {
+        evictionsInFlight.decrementAndGet();
+      }
     }
     while (true) {
       EvictionResult result = tryEvict(request.pod());
@@ -255,6 +283,10 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
       return new EvictionResult(EvictionOutcome.EVACUATION_STARTED, null);
     }
     pods.remove(ref.key());
+    if (recreatedOnce.remove(ref.key())) {
+      FakePod again = new FakePod(new PodRef(ref.namespace(), ref.name(), "uid-" + uids.incrementAndGet()), pod.action);
+      pods.put(ref.key(), again);
+    }
     return new EvictionResult(EvictionOutcome.EVICTED, null);
   }
 
@@ -303,8 +335,15 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   }
 
   private static void pause() {
+    sleep(5);
+  }
+
+  private static void sleep(long millis) {
+    if (millis <= 0) {
+      return;
+    }
     try {
-      Thread.sleep(5);
+      Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);

@@ -29,6 +29,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -389,6 +390,98 @@ class NodeMaintenanceWorkflowTest {
     assertEquals(2, cluster.callsStartingWith("awaitMigration vms/fedora-1").size());
   }
 
+  @Test
+  @DisplayName("no more evictions are in flight at once than maxConcurrentEvictions allows")
+  void evictionsAreBoundedByMaxConcurrentEvictions() {
+    for (int i = 0; i < 8; i++) {
+      cluster.addPod("default", "web-" + i, PodAction.EVICT);
+    }
+    cluster.evictionCallMillis = 100;
+    MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "kernel");
+    request.setMaxConcurrentEvictions(2);
+    request.setAutoResumeAfter(Duration.ofMinutes(1));
+
+    MaintenanceResult result = result(start(request));
+
+    assertEquals(Stage.COMPLETED, result.stage());
+    assertEquals(8, cluster.callsStartingWith("evictPod").size());
+    assertTrue(cluster.maxEvictionsInFlight.get() <= 2, "max in flight " + cluster.maxEvictionsInFlight.get());
+    assertEquals(2, cluster.maxEvictionsInFlight.get(), "the two slots are used in parallel");
+  }
+
+  @Test
+  @DisplayName("a pod recreated under the same name with a new UID is a new pod, evicted in the next pass")
+  void recreatedPodWithNewUidIsEvictedAgain() {
+    cluster.addPod("db", "postgres-0", PodAction.EVICT);
+    cluster.recreatedOnce.add("db/postgres-0");
+    MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "kernel");
+    request.setAutoResumeAfter(Duration.ofMinutes(1));
+
+    MaintenanceResult result = result(start(request));
+
+    assertEquals(2, cluster.callsStartingWith("evictPod db/postgres-0").size(), cluster.calls.toString());
+    assertFalse(cluster.hasPod("db/postgres-0"));
+    List<PodProgress> pods = result.status().pods();
+    assertEquals(2, pods.size(), pods.toString());
+    assertTrue(pods.stream().allMatch(p -> p.state() == PodState.GONE));
+    assertFalse(pods.get(0).uid().equals(pods.get(1).uid()));
+    assertEquals(2, result.status().evictionPods());
+    assertEquals(100, result.status().drainProgress());
+  }
+
+  @Test
+  @DisplayName("an escalation of one named pod before the deadline deletes only that pod")
+  void escalatingANamedPodDeletesOnlyIt() {
+    cluster.addPod("default", "db-0", PodAction.EVICT).withPdb("default/db-pdb");
+    cluster.addPod("default", "db-1", PodAction.EVICT).withPdb("default/db-pdb");
+
+    NodeMaintenanceWorkflow maintenance = start(MaintenanceRequest.forNode(NODE, "kernel"));
+    awaitStatus(maintenance, s -> s.blockers().size() == 2);
+    maintenance.escalate(new EscalateRequest(List.of("default/db-1"), "replica is rebuilt elsewhere"));
+    MaintenanceStatus oneLeft = awaitStatus(maintenance, s -> s.pendingPodsRefs().equals(List.of("default/db-0")));
+
+    assertEquals(Stage.DRAINING, oneLeft.stage());
+    assertEquals(List.of("deletePod default/db-1 (escalated: replica is rebuilt elsewhere)"), cluster.callsStartingWith("deletePod"));
+    assertTrue(cluster.hasPod("default/db-0"));
+    assertEquals(50, oneLeft.drainProgress());
+    maintenance.resume();
+    assertEquals(Stage.COMPLETED, result(maintenance).stage());
+  }
+
+  @Test
+  @DisplayName("a lease renewal refused because someone took the lease over is counted and shown, not ignored")
+  void leaseTakeOverIsReported() {
+    cluster.addPod("default", "web-1", PodAction.EVICT);
+    cluster.leaseTakenOver = true;
+    MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "kernel");
+    request.setAutoResumeAfter(Duration.ofHours(1).plusMinutes(10));
+
+    MaintenanceResult result = result(start(request));
+
+    assertEquals(3, result.status().errorOnLeaseCount());
+    assertTrue(result.status().lastError().contains("another-operator"), result.status().lastError());
+  }
+
+  @Test
+  @DisplayName("a cordon the API server refuses fails the maintenance, restores the node and releases the lease")
+  void refusedCordonFailsAndRestores() {
+    cluster.addPod("default", "web-1", PodAction.EVICT);
+    cluster.cordonRefused = true;
+
+    NodeMaintenanceWorkflow maintenance = start(MaintenanceRequest.forNode(NODE, "kernel"));
+    ApplicationFailure failure = failureOf(maintenance);
+
+    assertEquals(Failures.API_REFUSED, failure.getType());
+    MaintenanceStatus status = maintenance.status();
+    assertEquals(Stage.FAILED, status.stage());
+    assertEquals(Phase.Failed, status.phase());
+    assertTrue(status.lastError().contains("forbidden"), status.lastError());
+    assertTrue(cluster.calls.contains("restoreNode uncordon=true"), "cordon may have happened: " + cluster.calls);
+    assertTrue(cluster.events.contains(NodeEventReason.FailedMaintenance));
+    assertEquals(List.of(), cluster.callsStartingWith("evictPod"));
+    assertNull(cluster.leaseHolder);
+  }
+
   // ---- helpers
 
   private NodeMaintenanceWorkflow start(MaintenanceRequest request) {
@@ -401,9 +494,14 @@ class NodeMaintenanceWorkflowTest {
     return WorkflowStub.fromTyped(maintenance).getResult(MaintenanceResult.class);
   }
 
+  /** The application failure that failed the workflow, unwrapped from the activity failure if one caused it. */
   private static ApplicationFailure failureOf(NodeMaintenanceWorkflow maintenance) {
     WorkflowFailedException failure = assertThrows(WorkflowFailedException.class, () -> result(maintenance));
-    return assertInstanceOf(ApplicationFailure.class, failure.getCause());
+    Throwable cause = failure.getCause();
+    if (cause instanceof ActivityFailure activityFailure) {
+      cause = activityFailure.getCause();
+    }
+    return assertInstanceOf(ApplicationFailure.class, cause);
   }
 
   private static MaintenanceStatus awaitStatus(NodeMaintenanceWorkflow maintenance, Predicate<MaintenanceStatus> until) {
