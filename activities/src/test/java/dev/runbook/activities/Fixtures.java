@@ -1,0 +1,99 @@
+package dev.runbook.activities;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+/** Kubernetes objects as scenarios need them, built the way the API server would store them. */
+final class Fixtures {
+  private Fixtures() {}
+
+  /** One attempt, so a test sees the activity's own failure instead of a retry of it. */
+  static final ActivityOptions ONE_ATTEMPT =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setHeartbeatTimeout(Duration.ofSeconds(5))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+          .build();
+
+  static Node node(String name) {
+    return new NodeBuilder().withNewMetadata().withName(name).withUid(UUID.randomUUID().toString()).endMetadata().withNewSpec().endSpec().build();
+  }
+
+  static PodBuilder pod(String namespace, String name, String node) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .withUid(UUID.randomUUID().toString())
+        .endMetadata()
+        .withNewSpec()
+        .withNodeName(node)
+        .addNewContainer()
+        .withName("main")
+        .withImage("registry.example/app:1")
+        .endContainer()
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .endStatus();
+  }
+
+  static PodBuilder ownedBy(PodBuilder pod, String kind, String name) {
+    return pod.editMetadata()
+        .addToOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion(kind.equals("VirtualMachineInstance") ? "kubevirt.io/v1" : "apps/v1")
+                .withKind(kind)
+                .withName(name)
+                .withUid(UUID.randomUUID().toString())
+                .withController(true)
+                .build())
+        .endMetadata();
+  }
+
+  static Pod replicaSetPod(String namespace, String name, String node, Map<String, String> labels) {
+    return ownedBy(pod(namespace, name, node), "ReplicaSet", name + "-rs").editMetadata().withLabels(labels).endMetadata().build();
+  }
+
+  static PodDisruptionBudget pdb(String namespace, String name, Map<String, String> matchLabels, int disruptionsAllowed) {
+    return new PodDisruptionBudgetBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withNewSelector()
+        .withMatchLabels(matchLabels)
+        .endSelector()
+        .withNewMinAvailable(1)
+        .endSpec()
+        .withNewStatus()
+        .withDisruptionsAllowed(disruptionsAllowed)
+        .withCurrentHealthy(1)
+        .withDesiredHealthy(1)
+        .withExpectedPods(1)
+        .endStatus()
+        .build();
+  }
+
+  /** The ApplicationFailure type an activity call failed with. */
+  static String failureType(ActivityFailure failure) {
+    return ((ApplicationFailure) failure.getCause()).getType();
+  }
+
+  static boolean nonRetryable(ActivityFailure failure) {
+    return ((ApplicationFailure) failure.getCause()).isNonRetryable();
+  }
+}
