@@ -1,5 +1,7 @@
 package dev.runbook.activities;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -7,6 +9,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -86,6 +91,47 @@ final class Fixtures {
         .withExpectedPods(1)
         .endStatus()
         .build();
+  }
+
+  static void namespace(KubernetesClient client, String name) {
+    if (client.namespaces().withName(name).get() == null) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    }
+  }
+
+  /**
+   * Creates the object, then writes its status through the status subresource, as the controller that owns it would:
+   * the API server resets the status of whatever is created.
+   */
+  static <T extends HasMetadata> T createWithStatus(KubernetesClient client, T object, Object status) {
+    namespace(client, object.getMetadata().getNamespace());
+    T created = client.resource(object).create();
+    if (status == null) {
+      return created;
+    }
+    return client
+        .resource(created)
+        .subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
+  }
+
+  static Pod create(KubernetesClient client, Pod pod) {
+    return createWithStatus(client, pod, pod.getStatus());
+  }
+
+  static PodDisruptionBudget create(KubernetesClient client, PodDisruptionBudget pdb) {
+    return createWithStatus(client, pdb, pdb.getStatus());
+  }
+
+  static void setDisruptionsAllowed(KubernetesClient client, String namespace, String name, int allowed) {
+    client
+        .policy()
+        .v1()
+        .podDisruptionBudget()
+        .inNamespace(namespace)
+        .withName(name)
+        .subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"disruptionsAllowed\":" + allowed + "}}");
   }
 
   /** The ApplicationFailure type an activity call failed with. */

@@ -26,7 +26,7 @@ class LeaseActivitiesTest {
   private static final String US = "maintenance-worker-1";
   private static final String THEM = "node-maintenance-operator";
 
-  private MockCluster cluster;
+  private TestCluster cluster;
   private TestActivityEnvironment env;
   private LeaseActivities leases;
   private MutableClock clock;
@@ -34,7 +34,7 @@ class LeaseActivitiesTest {
 
   @BeforeEach
   void setUp() {
-    cluster = new MockCluster();
+    cluster = new TestCluster();
     clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new LeaseActivitiesImpl(cluster.client, clock));

@@ -32,13 +32,13 @@ import org.junit.jupiter.api.Test;
 class NodeActivitiesTest {
   private static final String WORKFLOW = "maintenance-worker-1";
 
-  private MockCluster cluster;
+  private TestCluster cluster;
   private TestActivityEnvironment env;
   private NodeActivities nodes;
 
   @BeforeEach
   void setUp() {
-    cluster = new MockCluster();
+    cluster = new TestCluster();
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(
         new NodeActivitiesImpl(cluster.client, new MutableClock(Instant.parse("2026-01-01T10:00:00Z"))));
