@@ -52,6 +52,10 @@ final class Fixtures {
         .endSpec()
         .withNewStatus()
         .withPhase("Running")
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("True")
+        .endCondition()
         .endStatus();
   }
 
@@ -85,6 +89,7 @@ final class Fixtures {
         .withNewMinAvailable(1)
         .endSpec()
         .withNewStatus()
+        .withObservedGeneration(1L)
         .withDisruptionsAllowed(disruptionsAllowed)
         .withCurrentHealthy(1)
         .withDesiredHealthy(1)

@@ -1,5 +1,6 @@
 package dev.runbook.activities;
 
+import dev.runbook.simulator.EvictionAdmitter;
 import dev.runbook.simulator.SimulatedCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -13,8 +14,12 @@ final class TestCluster implements AutoCloseable {
   final KubernetesClient client;
   final KubernetesClients clients;
 
-  TestCluster() {
-    sim = SimulatedCluster.builder().start();
+  TestCluster(EvictionAdmitter... admitters) {
+    SimulatedCluster.Builder builder = SimulatedCluster.builder();
+    for (EvictionAdmitter admitter : admitters) {
+      builder.admitter(admitter);
+    }
+    sim = builder.start();
     client = sim.client();
     clients = new KubernetesClients(client, sim.newClient(c -> c.withRequestRetryBackoffLimit(0)));
   }
