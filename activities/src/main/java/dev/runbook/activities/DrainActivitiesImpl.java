@@ -196,6 +196,25 @@ public final class DrainActivitiesImpl implements DrainActivities {
         }
         return blocked(ref, BlockerKind.EVICTION_ERROR, "eviction conflict (HTTP 409): " + ApiFailures.statusMessage(e), null, null, null);
       }
+      if (code == 403) {
+        // The API server forbids evictions under a budget whose disruptionsAllowed went negative (more pods down
+        // than it allows): a state the disruption controller repairs, so it is a blocker, not a refusal for good.
+        List<PodDisruptionBudget> overrun =
+            ApiFailures.call(action, () -> selectingPdbs(pod, listPdbs())).stream()
+                .filter(pdb -> disruptionsAllowed(pdb) < 0)
+                .toList();
+        if (!overrun.isEmpty()) {
+          PodDisruptionBudget pdb = overrun.get(0);
+          return blocked(
+              ref,
+              BlockerKind.POD_DISRUPTION_BUDGET,
+              "PodDisruptionBudget " + key(pdb) + " is overrun (disruptionsAllowed " + disruptionsAllowed(pdb)
+                  + "): no eviction is allowed until enough of its pods are healthy again",
+              key(pdb),
+              disruptionsAllowed(pdb),
+              null);
+        }
+      }
       if (code == 500) {
         List<PodDisruptionBudget> pdbs = ApiFailures.call(action, () -> selectingPdbs(pod, listPdbs()));
         if (pdbs.size() > 1) {

@@ -52,21 +52,26 @@ public final class LeaseActivitiesImpl implements LeaseActivities {
 
   @Override
   public void releaseLease(LeaseRequest request) {
-    String action = "release lease " + leaseName(request.nodeName());
-    Lease lease = ApiFailures.call(action, () -> leases().withName(leaseName(request.nodeName())).get());
-    if (lease == null || !request.holderIdentity().equals(holder(lease))) {
-      return;
-    }
-    try {
-      // Preconditions: if the lease changed hands since we read it, the delete fails instead of removing theirs.
-      Preconditioned.delete(
-          client, "/apis/coordination.k8s.io/v1/namespaces/" + LEASE_NAMESPACE + "/leases/" + lease.getMetadata().getName(),
-          lease.getMetadata().getUid(), lease.getMetadata().getResourceVersion(), null);
-    } catch (KubernetesClientException e) {
-      if (!ApiFailures.isConflict(e)) {
-        throw ApiFailures.translate(action, e);
+    String action = "release lease " + LEASE_NAMESPACE + "/" + leaseName(request.nodeName());
+    for (int attempt = 1; ; attempt++) {
+      Lease lease = ApiFailures.call(action, () -> leases().withName(leaseName(request.nodeName())).get());
+      if (lease == null || !request.holderIdentity().equals(holder(lease))) {
+        return;
       }
-      releaseLease(request); // changed since we read it: look again
+      try {
+        // Preconditions: if the Lease changed hands since we read it, the delete fails instead of removing theirs.
+        Preconditioned.delete(
+            client,
+            "/apis/coordination.k8s.io/v1/namespaces/" + LEASE_NAMESPACE + "/leases/" + lease.getMetadata().getName(),
+            lease.getMetadata().getUid(),
+            lease.getMetadata().getResourceVersion(),
+            null);
+        return;
+      } catch (KubernetesClientException e) {
+        if (!ApiFailures.isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) {
+          throw ApiFailures.translate(action, e);
+        }
+      }
     }
   }
 

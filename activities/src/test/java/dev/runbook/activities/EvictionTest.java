@@ -103,6 +103,18 @@ class EvictionTest {
   }
 
   @Test
+  void anOverrunBudgetIsABlockerNotAPermanentRefusal() {
+    Pod pod = webPod("web-1");
+    Fixtures.create(cluster.client, Fixtures.pdb("shop", "web-pdb", Map.of("app", "web"), -1));
+
+    EvictionResult result = drain.evictPod(once(pod));
+
+    assertEquals(EvictionOutcome.BLOCKED, result.outcome());
+    assertEquals(BlockerKind.POD_DISRUPTION_BUDGET, result.blocker().kind());
+    assertEquals(-1, result.blocker().disruptionsAllowed());
+  }
+
+  @Test
   void aPodSelectedByTwoBudgetsIsBlockedNamingBoth() {
     Pod pod = webPod("web-1");
     Fixtures.create(cluster.client, Fixtures.pdb("shop", "web-pdb", Map.of("app", "web"), 1));
