@@ -5,6 +5,7 @@ import dev.runbook.workflows.activities.LeaseActivities;
 import dev.runbook.workflows.activities.NodeActivities;
 import dev.runbook.workflows.activities.VirtualMachineActivities;
 import java.time.Clock;
+import java.time.Duration;
 
 /**
  * All activity implementations over one pair of clients, for a worker to register:
@@ -18,7 +19,7 @@ public record ActivitiesFactory(
   }
 
   public static ActivitiesFactory create(
-      KubernetesClients clients, Clock clock, java.time.Duration blockedRetryInterval) {
+      KubernetesClients clients, Clock clock, Duration blockedRetryInterval) {
     return new ActivitiesFactory(
         new NodeActivitiesImpl(clients.client(), clock),
         new LeaseActivitiesImpl(clients.client(), clock),

@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,8 @@ public final class DrainActivitiesImpl implements DrainActivities {
         "plan the drain of node " + node,
         () -> {
           if (client.nodes().withName(node).get() == null) {
-            throw ApplicationFailure.newNonRetryableFailure("node " + node + " does not exist", Failures.NODE_NOT_FOUND);
+            throw ApplicationFailure.newNonRetryableFailure(
+                "node " + node + " does not exist", Failures.NODE_NOT_FOUND);
           }
           List<PodDisruptionBudget> pdbs = listPdbs();
           Map<String, Boolean> daemonSets = new HashMap<>();
@@ -98,12 +100,11 @@ public final class DrainActivitiesImpl implements DrainActivities {
             pod,
             request,
             p -> {
-              OwnerReference ds = PodClassifier.controllerOf(p);
-              String key = p.getMetadata().getNamespace() + "/" + ds.getName();
+              String namespace = p.getMetadata().getNamespace();
+              String name = PodClassifier.controllerOf(p).getName();
               return daemonSets.computeIfAbsent(
-                  key,
-                  k -> client.apps().daemonSets().inNamespace(p.getMetadata().getNamespace()).withName(ds.getName()).get()
-                      != null);
+                  namespace + "/" + name,
+                  k -> client.apps().daemonSets().inNamespace(namespace).withName(name).get() != null);
             });
     PlannedVm vm = null;
     if (KubeVirt.isVirtLauncher(pod) && KubeVirt.vmiName(pod) != null) {
@@ -194,7 +195,13 @@ public final class DrainActivitiesImpl implements DrainActivities {
         if (gone(now, ref, request.nodeName())) {
           return new EvictionResult(EvictionOutcome.ALREADY_GONE, null);
         }
-        return blocked(ref, BlockerKind.EVICTION_ERROR, "eviction conflict (HTTP 409): " + ApiFailures.statusMessage(e), null, null, null);
+        return blocked(
+            ref,
+            BlockerKind.EVICTION_ERROR,
+            "eviction conflict (HTTP 409): " + ApiFailures.statusMessage(e),
+            null,
+            null,
+            null);
       }
       if (code == 403) {
         // The API server forbids evictions under a budget whose disruptionsAllowed went negative (more pods down
@@ -235,7 +242,9 @@ public final class DrainActivitiesImpl implements DrainActivities {
 
   private Eviction eviction(EvictionRequest request) {
     PodRef ref = request.pod();
-    DeleteOptionsBuilder options = new DeleteOptionsBuilder().withNewPreconditions().withUid(ref.uid()).endPreconditions();
+    // The UID precondition: a pod recreated under the same name (a StatefulSet's) is never evicted by mistake.
+    DeleteOptionsBuilder options =
+        new DeleteOptionsBuilder().withNewPreconditions().withUid(ref.uid()).endPreconditions();
     if (request.gracePeriodSeconds() != null) {
       options.withGracePeriodSeconds(request.gracePeriodSeconds().longValue());
     }
@@ -366,7 +375,9 @@ public final class DrainActivitiesImpl implements DrainActivities {
     Set<PodRef> remaining = new LinkedHashSet<>(request.pods());
     context.getHeartbeatDetails(PodsGoneProgress.class).ifPresent(p -> remaining.retainAll(p.remaining()));
     long deadline =
-        request.returnAfterSeconds() > 0 ? System.nanoTime() + Duration.ofSeconds(request.returnAfterSeconds()).toNanos() : Long.MAX_VALUE;
+        request.returnAfterSeconds() > 0
+            ? System.nanoTime() + Duration.ofSeconds(request.returnAfterSeconds()).toNanos()
+            : Long.MAX_VALUE;
     ChangeSignal<Pod> podsChanged = new ChangeSignal<>();
     Watch watch = null;
     try {
@@ -392,9 +403,10 @@ public final class DrainActivitiesImpl implements DrainActivities {
 
   /** {@code namespace/name/uid} of every pod on the node: a same-name pod with a new UID is another pod. */
   private Set<String> presentOn(String node) {
-    Set<String> present = new java.util.HashSet<>();
-    ApiFailures.call("list pods on node " + node, () -> podsOn(node))
-        .forEach(p -> present.add(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName() + "/" + p.getMetadata().getUid()));
+    Set<String> present = new HashSet<>();
+    for (Pod pod : ApiFailures.call("list pods on node " + node, () -> podsOn(node))) {
+      present.add(identity(ref(pod)));
+    }
     return present;
   }
 

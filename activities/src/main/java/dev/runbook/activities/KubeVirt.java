@@ -44,13 +44,13 @@ final class KubeVirt {
         .build();
   }
 
-  static MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> vmis(
-      KubernetesClient client) {
+  static MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+      vmis(KubernetesClient client) {
     return client.genericKubernetesResources(VMI);
   }
 
-  static MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> vms(
-      KubernetesClient client) {
+  static MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+      vms(KubernetesClient client) {
     return client.genericKubernetesResources(VM);
   }
 

@@ -8,9 +8,12 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Clock;
 import java.time.Instant;
@@ -152,7 +155,10 @@ public final class LeaseActivitiesImpl implements LeaseActivities {
       return;
     }
     try {
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(LEASE_NAMESPACE).endMetadata().build()).create();
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(LEASE_NAMESPACE).endMetadata().build())
+          .create();
     } catch (KubernetesClientException e) {
       if (!ApiFailures.isConflict(e)) {
         throw ApiFailures.translate(action, e);
@@ -160,9 +166,7 @@ public final class LeaseActivitiesImpl implements LeaseActivities {
     }
   }
 
-  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
-          Lease, io.fabric8.kubernetes.api.model.coordination.v1.LeaseList, io.fabric8.kubernetes.client.dsl.Resource<Lease>>
-      leases() {
+  private NonNamespaceOperation<Lease, LeaseList, Resource<Lease>> leases() {
     return client.leases().inNamespace(LEASE_NAMESPACE);
   }
 

@@ -147,7 +147,8 @@ public final class NodeActivitiesImpl implements NodeActivities {
 
   @Override
   public void emitNodeEvent(NodeEventRequest request) {
-    Node node = ApiFailures.call("get node " + request.nodeName(), () -> client.nodes().withName(request.nodeName()).get());
+    Node node =
+        ApiFailures.call("get node " + request.nodeName(), () -> client.nodes().withName(request.nodeName()).get());
     String now = rfc3339(clock.instant());
     Event event =
         new EventBuilder()

@@ -33,7 +33,8 @@ final class PodClassifier {
     Map<String, String> annotations = Optional.ofNullable(pod.getMetadata().getAnnotations()).orElse(Map.of());
     if (annotations.containsKey(MIRROR_ANNOTATION)) {
       return new Decision(
-          PodAction.SKIP_MIRROR, "mirror pod of a static pod: the kubelet runs it from a file, the API cannot remove it");
+          PodAction.SKIP_MIRROR,
+          "mirror pod of a static pod: the kubelet runs it from a file, the API cannot remove it");
     }
     String phase = phase(pod);
     if ("Succeeded".equals(phase) || "Failed".equals(phase)) {

@@ -13,7 +13,8 @@ final class Preconditioned {
   private Preconditioned() {}
 
   /** Returns false when there was nothing to delete (404). Throws 409 when a precondition failed. */
-  static boolean delete(KubernetesClient client, String path, String uid, String resourceVersion, Integer gracePeriodSeconds) {
+  static boolean delete(
+      KubernetesClient client, String path, String uid, String resourceVersion, Integer gracePeriodSeconds) {
     var options =
         new DeleteOptionsBuilder()
             .withApiVersion("v1")

@@ -34,7 +34,8 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
    * Heartbeat details of awaitMigration: the failed migrations already counted, so a retried attempt neither counts
    * one twice nor returns MIGRATION_FAILED again for a failure it already reported.
    */
-  public record MigrationProgress(String vmiPhase, String migrationName, String migrationPhase, List<String> failedMigrationUids) {}
+  public record MigrationProgress(
+      String vmiPhase, String migrationName, String migrationPhase, List<String> failedMigrationUids) {}
 
   @Override
   public MigrationResult awaitMigration(MigrationRequest request) {
@@ -52,7 +53,9 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
     try {
       while (true) {
         GenericKubernetesResource vmi =
-            ApiFailures.call(action, () -> KubeVirt.vmis(client).inNamespace(request.namespace()).withName(request.vmiName()).get());
+            ApiFailures.call(
+                action,
+                () -> KubeVirt.vmis(client).inNamespace(request.namespace()).withName(request.vmiName()).get());
         if (vmi == null || KubeVirt.finished(vmi)) {
           return new MigrationResult(
               Outcome.VMI_GONE,
@@ -69,11 +72,18 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
         if (node != null && !node.equals(request.sourceNode())) {
           if (state != null && isTrue(state.get("completed")) && !isTrue(state.get("failed"))) {
             return new MigrationResult(
-                Outcome.MIGRATED, node, migrationName, "live-migrated from " + request.sourceNode() + " to " + node, failedUids.size());
+                Outcome.MIGRATED,
+                node,
+                migrationName,
+                "live-migrated from " + request.sourceNode() + " to " + node,
+                failedUids.size());
           }
           if (state == null) {
             return new MigrationResult(
-                Outcome.VMI_GONE, node, null, "the VMI runs on " + node + " without a migration: it was restarted, not migrated",
+                Outcome.VMI_GONE,
+                node,
+                null,
+                "the VMI runs on " + node + " without a migration: it was restarted, not migrated",
                 failedUids.size());
           }
         }
@@ -130,7 +140,11 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
           List<GenericKubernetesResource> evacuating = new ArrayList<>();
           for (GenericKubernetesResource vmi : vmis) {
             String source = vmi.get("status", "migrationState", "sourceNode");
-            if (node.equals(KubeVirt.nodeName(vmi)) || node.equals(source) || node.equals(KubeVirt.evacuationNodeName(vmi))) {
+            boolean involved =
+                node.equals(KubeVirt.nodeName(vmi))
+                    || node.equals(source)
+                    || node.equals(KubeVirt.evacuationNodeName(vmi));
+            if (involved) {
               sourcedHere.add(vmi.getMetadata().getNamespace() + "/" + vmi.getMetadata().getName());
             }
             if (node.equals(KubeVirt.evacuationNodeName(vmi))) {
