@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a whole maintenance with nothing installed but Java: an in-process Temporal service (or --temporal),",
-      "the simulated cluster and a worker; drain one node with a live display, resume it, and tell what happened.",
-      "Exit 0 when the maintenance completed and the simulated cluster saw no invariant broken."
+      "Run a whole maintenance with nothing installed but Java.",
+      "Starts an in-process Temporal service (or uses --temporal), the simulated cluster and a worker; drains one "
+          + "node with a live display, resumes it, and tells what happened. Exit 0 when the maintenance completed "
+          + "and the simulated cluster saw no invariant broken."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(

@@ -14,8 +14,18 @@ import java.time.Duration;
  * clear message and exit code 3 rather than a gRPC stack trace.
  */
 public final class EnvConfigTemporalClients implements TemporalClients {
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final String DEFAULT_TARGET = "127.0.0.1:7233";
+
+  private final Duration connectTimeout;
+
+  public EnvConfigTemporalClients() {
+    this(Duration.ofSeconds(5));
+  }
+
+  /** @param connectTimeout how long to wait for the server's health check before exit code 3 */
+  public EnvConfigTemporalClients(Duration connectTimeout) {
+    this.connectTimeout = connectTimeout;
+  }
 
   @Override
   public WorkflowClient connect(TemporalOptions options) {
@@ -24,7 +34,7 @@ public final class EnvConfigTemporalClients implements TemporalClients {
     String target = stubsOptions.getTarget() == null ? DEFAULT_TARGET : stubsOptions.getTarget();
     WorkflowServiceStubs stubs;
     try {
-      stubs = WorkflowServiceStubs.newConnectedServiceStubs(stubsOptions, CONNECT_TIMEOUT);
+      stubs = WorkflowServiceStubs.newConnectedServiceStubs(stubsOptions, connectTimeout);
     } catch (RuntimeException e) {
       throw new CliException(
           ExitCode.TEMPORAL_UNREACHABLE,

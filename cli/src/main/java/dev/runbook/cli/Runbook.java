@@ -14,12 +14,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "runbook 0.1.0",
     description = {
-      "Puts Kubernetes / OpenShift Virtualization nodes into maintenance as durable Temporal workflows:",
-      "cordon, drain (evict pods, live-migrate VMs), wait for resume, uncordon.",
+      "Puts Kubernetes / OpenShift Virtualization nodes into maintenance as durable Temporal workflows: cordon, "
+          + "drain (evict pods, live-migrate VMs), wait for resume, uncordon.",
       "",
-      "Temporal settings come from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,",
-      "TEMPORAL_PROFILE and the Temporal CLI config file, overridden by --address / --namespace / --profile;",
-      "the cluster from KUBECONFIG or the in-cluster service account."
+      "Temporal settings come from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, "
+          + "TEMPORAL_PROFILE and the Temporal CLI config file, overridden by --address / --namespace / --profile; "
+          + "the cluster from KUBECONFIG or the in-cluster service account.",
+      ""
     },
     subcommands = {
       NodeCommand.class,

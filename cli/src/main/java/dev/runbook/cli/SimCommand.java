@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
     name = "sim",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve a simulated Kubernetes + KubeVirt cluster until stopped, and write a kubeconfig for it",
-      "(kubectl, the worker and `runbook node plan` work against it). Score report at GET /sim/report."
+      "Serve a simulated Kubernetes + KubeVirt cluster until stopped.",
+      "Writes a kubeconfig for it (kubectl, the worker and `runbook node plan` work against it); "
+          + "the score (evictions, migrations, VM fates, broken invariants) is at GET /sim/report."
     })
 public final class SimCommand implements Callable<Integer> {
   @Option(

@@ -9,10 +9,10 @@ import picocli.CommandLine.Option;
     name = "worker",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the worker: executes the NodeMaintenance workflows and their activities until stopped (SIGTERM / Ctrl-C).",
-      "Temporal from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key variables and the Temporal CLI config file;",
-      "the cluster from KUBECONFIG or the in-cluster service account; sizing from RUNBOOK_MAX_CONCURRENT_ACTIVITIES,",
-      "RUNBOOK_MAX_CONCURRENT_WORKFLOW_TASKS, RUNBOOK_SHUTDOWN_GRACE_SECONDS."
+      "Run the worker that executes the maintenance workflows, until stopped (SIGTERM / Ctrl-C).",
+      "Temporal from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS / API key variables and the Temporal CLI config "
+          + "file; the cluster from KUBECONFIG or the in-cluster service account; sizing from "
+          + "RUNBOOK_MAX_CONCURRENT_ACTIVITIES, RUNBOOK_MAX_CONCURRENT_WORKFLOW_TASKS, RUNBOOK_SHUTDOWN_GRACE_SECONDS."
     })
 public final class WorkerCommand implements Callable<Integer> {
   @Option(

@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
     name = "cancel",
     mixinStandardHelpOptions = true,
     description = {
-      "Cancel the node's maintenance workflow. Like resume, the workflow stops the drain and restores the node",
-      "before it ends; the workflow then ends as cancelled rather than completed."
+      "Cancel the node's maintenance workflow.",
+      "Like resume, the workflow stops the drain and restores the node before it ends; it then ends as cancelled "
+          + "rather than completed."
     })
 public final class NodeCancelCommand extends NodeOperation {
   public NodeCancelCommand(CliContext context) {

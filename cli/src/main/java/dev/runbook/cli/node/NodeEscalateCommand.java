@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
     name = "escalate",
     mixinStandardHelpOptions = true,
     description = {
-      "Delete pods that block the drain despite their PodDisruptionBudget or VM eviction strategy",
-      "(kubectl drain's --disable-eviction). Without --pod: every pod blocked right now."
+      "Delete the pods that block the drain, despite their disruption budgets.",
+      "Like kubectl drain's --disable-eviction: the pods are deleted despite their PodDisruptionBudget or VM "
+          + "eviction strategy. Without --pod: every pod blocked right now."
     })
 public final class NodeEscalateCommand extends NodeOperation {
   @Option(names = "--pod", paramLabel = "NAMESPACE/NAME", description = "A blocking pod to delete (repeatable).")

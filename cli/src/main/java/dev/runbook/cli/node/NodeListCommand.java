@@ -43,7 +43,7 @@ public final class NodeListCommand implements Callable<Integer> {
   public Integer call() {
     MaintenanceClient maintenance = new MaintenanceClient(context.temporal().connect(temporal), temporal.taskQueue());
     List<MaintenanceSummary> all = maintenance.list();
-    List<MaintenanceSummary> shown = runningOnly ? all.stream().filter(m -> m.closed() == null).toList() : all;
+    List<MaintenanceSummary> shown = runningOnly ? all.stream().filter(m -> "Running".equals(m.status())).toList() : all;
     var out = spec.commandLine().getOut();
     if (output == OutputFormat.json) {
       out.println(Json.pretty(shown));

@@ -24,9 +24,10 @@ import picocli.CommandLine.Spec;
     name = "plan",
     mixinStandardHelpOptions = true,
     description = {
-      "Show what a drain of the node would do to each pod and what would block it, WITHOUT changing anything.",
-      "Talks to the cluster directly (KUBECONFIG or in-cluster service account); Temporal is not needed.",
-      "Exit 0 when the plan is feasible, 1 when a drain would be refused under these options."
+      "Show what a drain would do to each pod, without changing anything.",
+      "Lists every pod on the node with its owner, the action a drain takes, the PodDisruptionBudgets that select "
+          + "it and why. Talks to the cluster directly (KUBECONFIG or in-cluster service account); Temporal is not "
+          + "needed. Exit 0 when the plan is feasible, 1 when a drain would be refused under these options."
     })
 public final class NodePlanCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NODE", description = "The node's name, as in `kubectl get nodes`.")

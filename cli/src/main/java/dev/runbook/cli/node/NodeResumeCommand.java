@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
     name = "resume",
     mixinStandardHelpOptions = true,
     description = {
-      "End the node's maintenance (signal `resume`): stop the drain if it still runs, uncordon the node",
-      "(unless it was cordoned before), remove the taint and annotation, release the lease. VMs are not moved back."
+      "End the node's maintenance (signal `resume`).",
+      "Stops the drain if it still runs, uncordons the node (unless it was cordoned before), removes the taint "
+          + "and annotation and releases the lease. VMs are not moved back."
     })
 public final class NodeResumeCommand extends NodeOperation {
   public NodeResumeCommand(CliContext context) {

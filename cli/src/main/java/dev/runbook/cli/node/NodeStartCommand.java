@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
     name = "start",
     mixinStandardHelpOptions = true,
     description = {
-      "Start the maintenance of a node: validate, cordon, drain; the node then stays cordoned until `resume`.",
-      "Starts workflow NodeMaintenance with id maintenance-<NODE>; refused while one runs for the node."
+      "Start the maintenance of a node: validate, cordon, drain.",
+      "The node then stays cordoned until `runbook node resume`. Starts workflow NodeMaintenance with id "
+          + "maintenance-<NODE> and the drain options below; refused while a maintenance of the node runs."
     })
 public final class NodeStartCommand extends NodeOperation {
   @Option(names = "--reason", paramLabel = "TEXT", description = "Why (shown in status, events and the Web UI).")
@@ -60,10 +61,9 @@ public final class NodeStartCommand extends NodeOperation {
 
   @Option(
       names = "--wait",
-      description = {
-        "Follow the drain until the node is in maintenance (exit 0), the drain is blocked past its deadline",
-        "or the maintenance failed or was cancelled (exit 1)."
-      })
+      description =
+          "Follow the drain until the node is in maintenance (exit 0), the drain is blocked past its deadline "
+              + "or the maintenance failed or was cancelled (exit 1).")
   boolean waitForDrain;
 
   @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text", description = "Output format: ${COMPLETION-CANDIDATES}.")

@@ -16,9 +16,10 @@ import picocli.CommandLine.Option;
     name = "status",
     mixinStandardHelpOptions = true,
     description = {
-      "Show where the node's maintenance is: stage, pods and VMs moved, what blocks the drain.",
-      "Exit 0 when the status was shown; with --watch, 0 when the node is in maintenance or the maintenance",
-      "completed, 1 when it failed or was cancelled."
+      "Show where the node's maintenance is and what blocks it.",
+      "Stage, NMO phase, pods and VMs moved, each VM's fate, the blockers in plain words, last error, deadline. "
+          + "Exit 0 when the status was shown; with --watch, 0 when the node is in maintenance or the maintenance "
+          + "completed, 1 when it failed or was cancelled."
     })
 public final class NodeStatusCommand extends NodeOperation {
   @Option(
