@@ -1,5 +1,6 @@
 package dev.runbook.cli;
 
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.envconfig.LoadClientConfigProfileOptions;
@@ -7,6 +8,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Connects the way the worker does (temporal-envconfig's profile: environment and config file), with the
@@ -32,10 +34,16 @@ public final class EnvConfigTemporalClients implements TemporalClients {
     ClientConfigProfile profile = profile(options);
     WorkflowServiceStubsOptions stubsOptions = profile.toWorkflowServiceStubsOptions();
     String target = stubsOptions.getTarget() == null ? DEFAULT_TARGET : stubsOptions.getTarget();
-    WorkflowServiceStubs stubs;
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(stubsOptions);
     try {
-      stubs = WorkflowServiceStubs.newConnectedServiceStubs(stubsOptions, connectTimeout);
+      // One plain call with a deadline: newConnectedServiceStubs retries a refused connection for ~15 s whatever
+      // timeout it is given, too long for a command a person waits on.
+      stubs
+          .blockingStub()
+          .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
     } catch (RuntimeException e) {
+      stubs.shutdownNow();
       throw new CliException(
           ExitCode.TEMPORAL_UNREACHABLE,
           "cannot reach Temporal at "
