@@ -41,7 +41,9 @@ public final class Runbook implements Runnable {
     // Logs go to stderr; only the long-running commands are chatty by default, so the others' output stays clean.
     boolean longRunning = args.length > 0 && (args[0].equals("worker") || args[0].equals("sim"));
     if (System.getenv("RUNBOOK_LOG_LEVEL") == null && System.getProperty("RUNBOOK_LOG_LEVEL") == null && !longRunning) {
+      // Read by the worker's logback.xml; slf4j-simple has its own property.
       System.setProperty("RUNBOOK_LOG_LEVEL", "WARN");
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
     System.exit(commandLine(CliContext.standard()).execute(args));
   }

@@ -94,19 +94,26 @@ public final class DemoReport {
     if (evictions.isArray()) {
       int allowed = 0;
       int pdbRefused = 0;
+      int evacuations = 0;
       int other = 0;
       for (JsonNode e : evictions) {
         int code = e.path("httpCode").asInt();
         if (code >= 200 && code < 300) {
           allowed++;
-        } else if (code == 429) {
+        } else if (code == 429 && !e.path("pdb").asText("").isEmpty()) {
           pdbRefused++;
+        } else if (code == 429) {
+          // KubeVirt's eviction webhook answers 429 to a migratable VM's launcher pod while it evacuates the VM.
+          evacuations++;
         } else {
           other++;
         }
       }
       out.append("  ").append(evictions.size()).append(" eviction requests answered: ").append(allowed).append(" allowed, ")
           .append(pdbRefused).append(" refused by PodDisruptionBudgets (429)");
+      if (evacuations > 0) {
+        out.append(", ").append(evacuations).append(" answered by KubeVirt starting an evacuation (429)");
+      }
       if (other > 0) {
         out.append(", ").append(other).append(" other errors");
       }
@@ -155,7 +162,7 @@ public final class DemoReport {
       return vm.targetNode();
     }
     JsonNode m = lastMigration(vm);
-    return m == null ? "?" : m.path("targetNode").asText("?");
+    return m == null ? "another node" : m.path("targetNode").asText("another node");
   }
 
   private String migrationPhase(VmProgress vm) {
