@@ -5,19 +5,32 @@ public class CliException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int exitCode;
+  private final boolean transientFailure;
 
   public CliException(int exitCode, String message) {
-    super(message);
-    this.exitCode = exitCode;
+    this(exitCode, message, null, false);
   }
 
   public CliException(int exitCode, String message, Throwable cause) {
+    this(exitCode, message, cause, false);
+  }
+
+  /**
+   * @param transientFailure asking again may well succeed (Temporal briefly away, no worker answering a query
+   *     while one restarts); a watch loop waits instead of giving up
+   */
+  public CliException(int exitCode, String message, Throwable cause, boolean transientFailure) {
     super(message, cause);
     this.exitCode = exitCode;
+    this.transientFailure = transientFailure;
   }
 
   public int exitCode() {
     return exitCode;
+  }
+
+  public boolean isTransient() {
+    return transientFailure;
   }
 
   public static CliException usage(String message) {

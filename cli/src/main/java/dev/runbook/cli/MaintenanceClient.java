@@ -1,5 +1,7 @@
 package dev.runbook.cli;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
 import dev.runbook.workflows.model.EscalateRequest;
 import dev.runbook.workflows.model.ExtendDeadlineRequest;
@@ -29,13 +31,21 @@ import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The Temporal side of every {@code runbook node} command: the NodeMaintenance workflow by node name, with
@@ -43,6 +53,7 @@ import java.util.Optional;
  */
 public final class MaintenanceClient {
   static final String LIST_QUERY = "WorkflowType='" + NodeMaintenanceWorkflow.WORKFLOW_TYPE + "'";
+  private static final Duration LIST_QUERY_TIMEOUT = Duration.ofSeconds(5);
 
   private final WorkflowClient client;
   private final String taskQueue;
@@ -165,33 +176,58 @@ public final class MaintenanceClient {
       // No advanced visibility (e.g. the in-process test server that `runbook demo` runs): the older list calls.
       executions = listWithoutAdvancedVisibility();
     }
-    List<MaintenanceSummary> out = new ArrayList<>();
-    for (WorkflowExecutionMetadata m : executions) {
-      if (!NodeMaintenanceWorkflow.WORKFLOW_TYPE.equals(m.getWorkflowType())) {
-        continue;
-      }
-      String id = m.getExecution().getWorkflowId();
-      String node = id.startsWith("maintenance-") ? id.substring("maintenance-".length()) : id;
-      boolean running = m.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
-      Stage stage = null;
-      String note = null;
-      if (running) {
-        try {
-          MaintenanceStatus s =
-              client
-                  .newUntypedWorkflowStub(id, Optional.of(m.getExecution().getRunId()), Optional.empty())
-                  .query("status", MaintenanceStatus.class);
-          stage = s == null ? null : s.stage();
-        } catch (RuntimeException e) {
-          note = "status query failed: " + EnvConfigTemporalClients.rootMessage(e);
+    List<WorkflowExecutionMetadata> ours =
+        executions.stream().filter(m -> NodeMaintenanceWorkflow.WORKFLOW_TYPE.equals(m.getWorkflowType())).toList();
+    // Queries in parallel and bounded: without a worker each would wait for the full query timeout, one by one.
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(8, ours.size())), daemonThreads());
+    try {
+      Map<WorkflowExecutionMetadata, Future<MaintenanceStatus>> queries = new LinkedHashMap<>();
+      for (WorkflowExecutionMetadata m : ours) {
+        if (m.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+          WorkflowStub stub =
+              client.newUntypedWorkflowStub(
+                  m.getExecution().getWorkflowId(), Optional.of(m.getExecution().getRunId()), Optional.empty());
+          queries.put(m, pool.submit(() -> stub.query("status", MaintenanceStatus.class)));
         }
       }
-      out.add(
-          new MaintenanceSummary(
-              node, id, m.getExecution().getRunId(), statusName(m.getStatus()), m.getStartTime(), m.getCloseTime(), stage, note));
+      long deadline = System.nanoTime() + LIST_QUERY_TIMEOUT.toNanos();
+      List<MaintenanceSummary> out = new ArrayList<>();
+      for (WorkflowExecutionMetadata m : ours) {
+        Stage stage = null;
+        String note = null;
+        Future<MaintenanceStatus> query = queries.get(m);
+        if (query != null) {
+          try {
+            MaintenanceStatus s = query.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            stage = s == null ? null : s.stage();
+          } catch (TimeoutException e) {
+            note = "no answer in " + LIST_QUERY_TIMEOUT.toSeconds() + "s; is a worker running?";
+          } catch (ExecutionException e) {
+            note = "status query failed: " + EnvConfigTemporalClients.rootMessage(e);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliException.failed("interrupted while listing maintenances");
+          }
+        }
+        String id = m.getExecution().getWorkflowId();
+        String node = id.startsWith("maintenance-") ? id.substring("maintenance-".length()) : id;
+        out.add(
+            new MaintenanceSummary(
+                node, id, m.getExecution().getRunId(), statusName(m.getStatus()), m.getStartTime(), m.getCloseTime(), stage, note));
+      }
+      out.sort(Comparator.comparing(MaintenanceSummary::started, Comparator.nullsLast(Comparator.reverseOrder())));
+      return out;
+    } finally {
+      pool.shutdownNow();
     }
-    out.sort(Comparator.comparing(MaintenanceSummary::started, Comparator.nullsLast(Comparator.reverseOrder())));
-    return out;
+  }
+
+  private static ThreadFactory daemonThreads() {
+    return r -> {
+      Thread t = new Thread(r, "runbook-list-query");
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private List<WorkflowExecutionMetadata> listWithoutAdvancedVisibility() {
@@ -257,14 +293,17 @@ public final class MaintenanceClient {
       return stub.query("status", MaintenanceStatus.class);
     } catch (RuntimeException e) {
       if (grpcCode(e) == Status.Code.DEADLINE_EXCEEDED) {
-        throw CliException.failed(
+        throw new CliException(
+            ExitCode.FAILED,
             "maintenance of node "
                 + node
                 + " did not answer its status query in time: is a worker (`runbook worker`) polling task queue '"
                 + taskQueue
                 + "' in namespace "
                 + namespace()
-                + "?");
+                + "?",
+            e,
+            true);
       }
       throw translate(e, node);
     }
@@ -327,7 +366,12 @@ public final class MaintenanceClient {
       return new CliException(
           ExitCode.TEMPORAL_UNREACHABLE,
           "lost Temporal (" + EnvConfigTemporalClients.rootMessage(e) + "): check that the server is up and reachable",
-          e);
+          e,
+          true);
+    }
+    if (code == Status.Code.FAILED_PRECONDITION || code == Status.Code.DEADLINE_EXCEEDED) {
+      // e.g. a query before the workflow's first task ran, or a worker restarting
+      return new CliException(ExitCode.FAILED, EnvConfigTemporalClients.rootMessage(e), e, true);
     }
     if (code == Status.Code.UNAUTHENTICATED || code == Status.Code.PERMISSION_DENIED) {
       return new CliException(

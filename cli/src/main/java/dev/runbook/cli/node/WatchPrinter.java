@@ -39,4 +39,12 @@ final class WatchPrinter implements StatusWatch.PollListener {
     }
     out.flush();
   }
+
+  @Override
+  public void troubled(String message) {
+    if (format == OutputFormat.text) {
+      out.println("(no status right now: " + message + "; still watching)");
+      out.flush();
+    }
+  }
 }
