@@ -58,7 +58,7 @@ class EvacuationLimitsTest {
 
     Map<String, String> phases = new ConcurrentHashMap<>();
     AtomicInteger maxActive = new AtomicInteger();
-    try (Watch ignored = KubeVirt.migrations(cluster.client).inNamespace(TestCluster.NS).watch(new Watcher<>() {
+    try (Watch watch = KubeVirt.migrations(cluster.client).inNamespace(TestCluster.NS).watch(new Watcher<>() {
       @Override
       public void eventReceived(Action action, GenericKubernetesResource resource) {
         Vmim m = new Vmim(resource);
@@ -75,6 +75,7 @@ class EvacuationLimitsTest {
 
       await().atMost(Duration.ofSeconds(30)).until(() ->
           vms.stream().allMatch(vm -> !"worker-1".equals(cluster.vmi(vm).nodeName())));
+      assertNotNull(watch);
     }
     assertEquals(2, maxActive.get(), "two migrations ran side by side, never more");
     for (String vm : vms) {
