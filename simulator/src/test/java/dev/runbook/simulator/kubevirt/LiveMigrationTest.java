@@ -82,6 +82,20 @@ class LiveMigrationTest {
   }
 
   @Test
+  @DisplayName("deleting the launcher of a live-migratable LiveMigrate VM instead of evicting it is a lost VM")
+  void deletingMigratableLauncherIsAViolation() {
+    Pod source = runOnWorker1ThenCordon("forced", Map.of());
+
+    cluster.client.pods().inNamespace(TestCluster.NS).withName(source.getMetadata().getName()).delete();
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertEquals(1, cluster.score.violations.size(), cluster.score.violations.toString());
+      assertEquals("vm-lost", cluster.score.violations.get(0).invariant());
+      assertTrue(cluster.score.fatesOf("forced").contains("shut down on worker-1"));
+    });
+  }
+
+  @Test
   @DisplayName("a migration that fails leaves the VM on its node and the evacuation controller retries with a new one")
   void failedMigrationIsRetried() {
     Pod source = runOnWorker1ThenCordon("flaky", Map.of(SimAnnotations.MIGRATION_FAILURES, "1"));

@@ -127,6 +127,44 @@ class VirtualMachineInstanceControllerTest {
   }
 
   @Test
+  @DisplayName("a scenario's VM, running VMI and launcher pod are adopted as they are, without a second pod")
+  @Tag("own-cluster")
+  void adoptsPrePlacedVmVmiAndPod() {
+    cluster = new TestCluster();
+    cluster.node("worker-1");
+    cluster.node("worker-2");
+    cluster.pvc("disk-shared", "ReadWriteMany");
+    GenericKubernetesResource vm =
+        cluster.vm("placed", KubeVirt.ALWAYS, KubeVirt.LIVE_MIGRATE, "disk-shared", Map.of());
+    GenericKubernetesResource vmi = KubeVirt.vmis(cluster.client).inNamespace(TestCluster.NS).resource(
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion(KubeVirt.API_VERSION).withKind("VirtualMachineInstance")
+            .withNewMetadata().withName("placed").withNamespace(TestCluster.NS).endMetadata()
+            .withAdditionalProperties(Map.of("spec", new Vm(vm).template().get("spec")))
+            .build()).create();
+    KubeVirt.patchStatus(KubeVirt.vmis(cluster.client).inNamespace(TestCluster.NS).withName("placed"), vmi,
+        Map.of("phase", "Running", "nodeName", "worker-2"));
+    Pod scenarioPod = LauncherPods.launcher(new Vmi(vmi));
+    scenarioPod.getMetadata().getLabels().put(KubeVirt.CREATED_BY_LABEL, "uid-unknown-to-the-scenario");
+    scenarioPod.getMetadata().setOwnerReferences(List.of());
+    scenarioPod.getSpec().setNodeName("worker-2");
+    Pod placedPod = cluster.client.resource(scenarioPod).create();
+
+    cluster.running();
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Vmi adopted = cluster.vmi("placed");
+      assertEquals(new Vm(vm).uid(), adopted.controllerOwner().orElseThrow().getUid());
+      List<Pod> pods = cluster.launcherPods(adopted);
+      assertEquals(List.of(placedPod.getMetadata().getName()), pods.stream().map(p -> p.getMetadata().getName()).toList());
+      assertEquals(adopted.uid(), pods.get(0).getMetadata().getOwnerReferences().get(0).getUid());
+      assertEquals(KubeVirt.RUNNING, adopted.phase());
+      assertEquals("worker-2", adopted.nodeName());
+      assertTrue(adopted.migratable());
+    });
+  }
+
+  @Test
   @DisplayName("a VM that should run but finds no node for its new VMI is reported lost")
   @Tag("own-cluster")
   void vmWithNowhereToRestartIsLost() {
