@@ -46,7 +46,7 @@ class EvacuationLimitsTest {
     List<String> vms = List.of("vm-a", "vm-b", "vm-c", "vm-d", "vm-e");
     for (String vm : vms) {
       cluster.vm(vm, KubeVirt.ALWAYS, KubeVirt.LIVE_MIGRATE, "disk-shared",
-          Map.of(SimAnnotations.MIGRATION_SECONDS, "10"));
+          Map.of(SimAnnotations.MIGRATION_SECONDS, "20"));
     }
     await().atMost(Duration.ofSeconds(15)).until(() -> vms.stream().allMatch(vm -> {
       Vmi vmi = cluster.vmi(vm);
