@@ -450,7 +450,7 @@ public final class ApiServer implements AutoCloseable {
     try {
       String trimmed = body.trim();
       if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) {
-        return io.fabric8.kubernetes.client.utils.Serialization.yamlMapper().readTree(body);
+        return Json.YAML.readTree(body);
       }
       return Json.parse(body);
     } catch (RuntimeException e) {

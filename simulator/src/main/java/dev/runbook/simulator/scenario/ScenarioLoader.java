@@ -5,7 +5,6 @@ import dev.runbook.simulator.api.Json;
 import dev.runbook.simulator.api.ResourceStore;
 import dev.runbook.simulator.api.ResourceType;
 import dev.runbook.simulator.api.Selectors;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +50,7 @@ public final class ScenarioLoader {
   /** Parse the documents (a {@code kind: List} is unpacked). Fails on a document that is not an object. */
   public static List<ObjectNode> parse(String yaml) {
     List<ObjectNode> objects = new ArrayList<>();
-    try (MappingIterator<JsonNode> docs = Serialization.yamlMapper().readerFor(JsonNode.class).readValues(yaml)) {
+    try (MappingIterator<JsonNode> docs = Json.YAML.readerFor(JsonNode.class).readValues(yaml)) {
       while (docs.hasNext()) {
         JsonNode doc = docs.next();
         if (doc == null || doc.isNull() || doc.isMissingNode() || doc.isEmpty()) {
