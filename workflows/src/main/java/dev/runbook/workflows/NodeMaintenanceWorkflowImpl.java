@@ -1,5 +1,6 @@
 package dev.runbook.workflows;
 
+import static dev.runbook.workflows.MaintenanceActivityOptions.PODS_GONE_MAX_REPORT_SECONDS;
 import static dev.runbook.workflows.MaintenanceActivityOptions.PODS_GONE_REPORT_SECONDS;
 import static dev.runbook.workflows.MaintenanceActivityOptions.QUICK;
 import static dev.runbook.workflows.MaintenanceActivityOptions.WAITING;
@@ -583,6 +584,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
 
   /** One awaitPodsGone at a time for every terminating pod, until the pass has nothing left to wait for. */
   private void reapTerminatingPods() {
+    int reportAfter = PODS_GONE_REPORT_SECONDS;
     while (true) {
       // Waiting for the eviction calls in flight to return first batches their pods into the same call: one
       // awaitPodsGone per eviction wave rather than one per pod keeps the history small.
@@ -599,7 +601,11 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
       List<PodRef> refs = terminating.stream().map(p -> p.ref).toList();
       PodsGoneResult result =
           drainActivities(WAITING, "await " + refs.size() + " pod(s) gone")
-              .awaitPodsGone(new AwaitPodsGoneRequest(nodeName, refs, PODS_GONE_REPORT_SECONDS));
+              .awaitPodsGone(new AwaitPodsGoneRequest(nodeName, refs, reportAfter));
+      // A pod stuck terminating (a finalizer, a dead kubelet) must not cost 6 events every 10 s for days: report
+      // less often while nothing goes, and quickly again once pods move.
+      reportAfter =
+          result.gone().isEmpty() ? Math.min(reportAfter * 2, PODS_GONE_MAX_REPORT_SECONDS) : PODS_GONE_REPORT_SECONDS;
       for (PodRef goneRef : result.gone()) {
         for (Pod pod : terminating) {
           if (pod.ref.equals(goneRef)) {

@@ -97,6 +97,8 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   volatile long evictionCallMillis;
   final AtomicInteger evictionsInFlight = new AtomicInteger();
   final AtomicInteger maxEvictionsInFlight = new AtomicInteger();
+  /** Pods (namespace/name) that, once evicted, stay terminating until {@link #finishTermination}. */
+  final java.util.Set<String> stuckTerminating = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The API server refuses the cordon for good (403). */
   volatile boolean cordonRefused;
   /** Lease renewals fail with LeaseHeld: someone took the Lease over. */
@@ -112,6 +114,11 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
 
   public synchronized void setPdbBudget(String pdb, int disruptionsAllowed) {
     pdbBudgets.computeIfAbsent(pdb, k -> new AtomicInteger()).set(disruptionsAllowed);
+  }
+
+  public synchronized void finishTermination(String key) {
+    stuckTerminating.remove(key);
+    pods.remove(key);
   }
 
   public synchronized boolean hasPod(String key) {
@@ -282,6 +289,9 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
     if (pod.action == PodAction.MIGRATE_VM) {
       return new EvictionResult(EvictionOutcome.EVACUATION_STARTED, null);
     }
+    if (stuckTerminating.contains(ref.key())) {
+      return new EvictionResult(EvictionOutcome.EVICTED, null);
+    }
     pods.remove(ref.key());
     if (recreatedOnce.remove(ref.key())) {
       FakePod again = new FakePod(new PodRef(ref.namespace(), ref.name(), "uid-" + uids.incrementAndGet()), pod.action);
@@ -301,7 +311,8 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
 
   @Override
   public synchronized PodsGoneResult awaitPodsGone(AwaitPodsGoneRequest request) {
-    calls.add("awaitPodsGone " + request.pods().size());
+    calls.add("awaitPodsGone " + request.pods().size() + " after=" + request.returnAfterSeconds());
+    pause();
     List<PodRef> gone = new ArrayList<>();
     List<PodRef> remaining = new ArrayList<>();
     for (PodRef ref : request.pods()) {

@@ -482,6 +482,33 @@ class NodeMaintenanceWorkflowTest {
     assertNull(cluster.leaseHolder);
   }
 
+  @Test
+  @DisplayName("a pod stuck terminating is checked less and less often, and counts as gone once it goes")
+  void podStuckTerminatingIsPolledWithBackoff() {
+    cluster.addPod("default", "web-1", PodAction.EVICT);
+    cluster.stuckTerminating.add("default/web-1");
+
+    NodeMaintenanceWorkflow maintenance = start(MaintenanceRequest.forNode(NODE, "kernel"));
+    await().atMost(PATIENCE).until(() -> cluster.callsStartingWith("awaitPodsGone").size() >= 7);
+    MaintenanceStatus terminating = maintenance.status();
+    cluster.finishTermination("default/web-1");
+    awaitStatus(maintenance, s -> s.stage() == Stage.AWAITING_RESUME);
+
+    assertEquals(PodState.TERMINATING, pod(terminating, "default/web-1").state());
+    assertEquals(
+        List.of(
+            "awaitPodsGone 1 after=10",
+            "awaitPodsGone 1 after=20",
+            "awaitPodsGone 1 after=40",
+            "awaitPodsGone 1 after=80",
+            "awaitPodsGone 1 after=160",
+            "awaitPodsGone 1 after=300",
+            "awaitPodsGone 1 after=300"),
+        cluster.callsStartingWith("awaitPodsGone").subList(0, 7));
+    maintenance.resume();
+    assertEquals(Stage.COMPLETED, result(maintenance).stage());
+  }
+
   // ---- helpers
 
   private NodeMaintenanceWorkflow start(MaintenanceRequest request) {
