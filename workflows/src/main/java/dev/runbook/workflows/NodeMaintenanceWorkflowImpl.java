@@ -636,21 +636,24 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   }
 
   private void enterDrainBlocked() {
+    setStage(Stage.DRAIN_BLOCKED);
+    awaitingOperator = true;
+    touch();
+  }
+
+  /** What keeps the drain from finishing, as of now: kept current while DRAIN_BLOCKED lasts. */
+  private String drainBlockedError() {
     List<Pod> left = progress.pending();
     String which =
         left.stream()
             .map(p -> p.ref.key() + " (" + (p.blocker != null ? p.blocker.message() : p.state.name().toLowerCase()) + ")")
             .collect(Collectors.joining("; "));
-    setStage(Stage.DRAIN_BLOCKED);
-    awaitingOperator = true;
-    lastError =
-        "drain deadline passed with "
-            + left.size()
-            + " pod(s) still on the node: "
-            + which
-            + ". Signal escalate to delete the blocking pods, extendDrainDeadline for more time, or resume to end"
-            + " the maintenance";
-    touch();
+    return "drain deadline passed with "
+        + left.size()
+        + " pod(s) still on the node: "
+        + which
+        + ". Signal escalate to delete the blocking pods, extendDrainDeadline for more time, or resume to end the"
+        + " maintenance";
   }
 
   // ---- pod and VM state
@@ -823,6 +826,9 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   /** Every change of the status goes through here: lastUpdate and the Web UI's current details follow it. */
   private void touch() {
     lastUpdate = rfc3339(Workflow.currentTimeMillis());
+    if (stage == Stage.DRAIN_BLOCKED) {
+      lastError = drainBlockedError();
+    }
     Workflow.setCurrentDetails(details());
   }
 

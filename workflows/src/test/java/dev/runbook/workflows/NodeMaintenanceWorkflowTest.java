@@ -167,7 +167,8 @@ class NodeMaintenanceWorkflowTest {
     request.setDrainDeadline(Duration.ofSeconds(1));
 
     NodeMaintenanceWorkflow maintenance = start(request);
-    MaintenanceStatus blocked = awaitStatus(maintenance, s -> s.stage() == Stage.DRAIN_BLOCKED);
+    MaintenanceStatus blocked =
+        awaitStatus(maintenance, s -> s.stage() == Stage.DRAIN_BLOCKED && !s.blockers().isEmpty());
 
     assertTrue(blocked.awaitingOperator());
     assertEquals(Phase.Running, blocked.phase());
