@@ -86,6 +86,8 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   /** A blocked-eviction wait that returned still blocked (it should not): do not turn it into a hot loop. */
   private static final Duration STILL_BLOCKED_PAUSE = Duration.ofSeconds(10);
   private static final int BLOCKERS_IN_DETAILS = 10;
+  private static final Duration MIGRATION_RETRY_PAUSE = Duration.ofSeconds(10);
+  private static final Duration MIGRATION_RETRY_MAX_PAUSE = Duration.ofMinutes(5);
 
   /**
    * Register the workflow with these options. A malformed input (a JSON field of the wrong type) raises a
@@ -483,6 +485,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     String vmKey = pod.vmKey() != null ? pod.vmKey() : pod.ref.key();
     String vmi = pod.plan.vm() != null ? pod.plan.vm().vmiName() : pod.ref.name();
     String vmNamespace = pod.plan.vm() != null ? pod.plan.vm().namespace() : pod.ref.namespace();
+    int failuresInARow = 0;
     while (true) {
       String summary =
           vm == null || vm.failedMigrations == 0
@@ -529,6 +532,21 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
             vm.state = VmState.MIGRATING;
           }
           touch();
+          // The next call may find the same failed migration at once: pause, longer each time, so a VM that keeps
+          // failing costs a few events every few minutes rather than a hot loop.
+          failuresInARow++;
+          Duration pause = migrationRetryPause(failuresInARow);
+          String timerSummary = "watch migration of vm " + vmKey + " again after " + pause.toSeconds() + " s";
+          Boolean waited =
+              escalatable(
+                  pod,
+                  () -> {
+                    Workflow.newTimer(pause, summary(timerSummary)).get();
+                    return Boolean.TRUE;
+                  });
+          if (waited == null) {
+            return;
+          }
         }
       }
     }
@@ -937,6 +955,11 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
 
   private String reasonSuffix() {
     return request.getReason() == null || request.getReason().isBlank() ? "" : ": " + request.getReason();
+  }
+
+  static Duration migrationRetryPause(int failuresInARow) {
+    long seconds = MIGRATION_RETRY_PAUSE.toSeconds() << Math.min(failuresInARow - 1, 5);
+    return Duration.ofSeconds(Math.min(seconds, MIGRATION_RETRY_MAX_PAUSE.toSeconds()));
   }
 
   private static String shortly(Blocker blocker) {

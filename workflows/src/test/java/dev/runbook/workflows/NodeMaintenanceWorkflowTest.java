@@ -529,6 +529,42 @@ class NodeMaintenanceWorkflowTest {
     assertEquals(Stage.COMPLETED, result(maintenance).stage());
   }
 
+  @Test
+  @DisplayName("a VM whose migrations keep failing is shown as blocked and can be escalated")
+  void vmWhoseMigrationsKeepFailingCanBeEscalated() {
+    cluster
+        .addPod("vms", "virt-launcher-fedora-1-abcde", PodAction.MIGRATE_VM)
+        .withVm(FakeCluster.vm("vms", "fedora-1", "LiveMigrate", true));
+    cluster.migrationFailures.set(1_000);
+
+    NodeMaintenanceWorkflow maintenance = start(MaintenanceRequest.forNode(NODE, "kernel"));
+    MaintenanceStatus failing = awaitStatus(maintenance, s -> !s.blockers().isEmpty());
+
+    assertEquals(BlockerKind.MIGRATION_FAILED, failing.blockers().get(0).kind());
+    assertEquals("vms/fedora-1", failing.blockers().get(0).vm());
+    assertEquals(1, failing.vms().get(0).failedMigrations());
+    maintenance.escalate(new EscalateRequest(null, "migration network down"));
+    MaintenanceStatus drained = awaitStatus(maintenance, s -> s.stage() == Stage.AWAITING_RESUME);
+
+    assertEquals(VmState.FORCE_STOPPED, drained.vms().get(0).state());
+    assertEquals(
+        List.of("deletePod vms/virt-launcher-fedora-1-abcde (escalated: migration network down)"),
+        cluster.callsStartingWith("deletePod"));
+    assertEquals(1, cluster.callsStartingWith("awaitMigration").size(), "no hot loop on a failed migration");
+    maintenance.resume();
+    assertEquals(Stage.COMPLETED, result(maintenance).stage());
+  }
+
+  @Test
+  @DisplayName("the pause before watching a failed migration again doubles from 10 s up to 5 minutes")
+  void migrationRetryPauseBacksOff() {
+    assertEquals(Duration.ofSeconds(10), NodeMaintenanceWorkflowImpl.migrationRetryPause(1));
+    assertEquals(Duration.ofSeconds(20), NodeMaintenanceWorkflowImpl.migrationRetryPause(2));
+    assertEquals(Duration.ofSeconds(160), NodeMaintenanceWorkflowImpl.migrationRetryPause(5));
+    assertEquals(Duration.ofMinutes(5), NodeMaintenanceWorkflowImpl.migrationRetryPause(6));
+    assertEquals(Duration.ofMinutes(5), NodeMaintenanceWorkflowImpl.migrationRetryPause(60));
+  }
+
   // ---- helpers
 
   private NodeMaintenanceWorkflow start(MaintenanceRequest request) {
