@@ -406,12 +406,14 @@ public final class DrainActivitiesImpl implements DrainActivities {
     Set<String> present = new HashSet<>();
     for (Pod pod : ApiFailures.call("list pods on node " + node, () -> podsOn(node))) {
       present.add(identity(ref(pod)));
+      present.add(ref(pod).key());
     }
     return present;
   }
 
+  /** {@code namespace/name/uid}; a ref without a UID (not from a plan) stands for whatever pod has the name. */
   private static String identity(PodRef ref) {
-    return ref.namespace() + "/" + ref.name() + "/" + ref.uid();
+    return ref.uid() == null ? ref.key() : ref.key() + "/" + ref.uid();
   }
 
   // ---- shared ----------------------------------------------------------------------------------------------------
