@@ -499,17 +499,20 @@ public final class DrainActivitiesImpl implements DrainActivities {
     }
   }
 
+  /** Asks once, and only if needed: most drains have no VM that lacks its own eviction strategy. */
   private static <T> Supplier<T> memoize(Supplier<T> supplier) {
-    Object[] cell = new Object[1];
-    boolean[] done = new boolean[1];
-    return () -> {
-      if (!done[0]) {
-        cell[0] = supplier.get();
-        done[0] = true;
+    return new Supplier<>() {
+      private boolean asked;
+      private T value;
+
+      @Override
+      public T get() {
+        if (!asked) {
+          value = supplier.get();
+          asked = true;
+        }
+        return value;
       }
-      @SuppressWarnings("unchecked")
-      T value = (T) cell[0];
-      return value;
     };
   }
 }
