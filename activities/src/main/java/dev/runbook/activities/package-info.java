@@ -17,6 +17,6 @@
  *       {@code disruptionsAllowed}.
  * </ul>
  *
- * <p>A worker registers them with {@code ActivitiesFactory.create(KubernetesClients.fromEnvironment()).all()}.
+ * <p>A worker registers them with {@code ActivitiesFactory.create(KubernetesClients.fromEnvironment()).toArray()}.
  */
 package dev.runbook.activities;
