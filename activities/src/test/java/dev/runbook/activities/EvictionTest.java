@@ -14,6 +14,7 @@ import dev.runbook.activities.KubeVirtFixtures.VmSpec;
 import dev.runbook.simulator.EvictionAdmitter;
 import dev.runbook.simulator.SimAnnotations;
 import dev.runbook.simulator.SimContext;
+import dev.runbook.simulator.kubevirt.PodEvictionAdmitter;
 import dev.runbook.workflows.activities.DrainActivities;
 import dev.runbook.workflows.activities.EvictionOutcome;
 import dev.runbook.workflows.activities.EvictionRequest;
@@ -53,7 +54,8 @@ class EvictionTest {
 
   @BeforeEach
   void setUp() {
-    cluster = new TestCluster(new KubeVirtWebhookDouble(), EvictionTest::replaceMarkedPodFirst);
+    // The simulator's KubeVirt webhook: evictions of virt-launcher pods are answered as virt-api answers them.
+    cluster = new TestCluster(new PodEvictionAdmitter(), EvictionTest::replaceMarkedPodFirst);
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(
         new DrainActivitiesImpl(cluster.client, cluster.clients.evictionClient(), Clock.systemUTC(), SLOW_RETRY));
