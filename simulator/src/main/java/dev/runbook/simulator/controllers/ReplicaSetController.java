@@ -28,7 +28,19 @@ public final class ReplicaSetController extends InformingController {
   @Override
   protected void startInformers() {
     replicaSets = inform(client.apps().replicaSets().inAnyNamespace(), rs -> loop.enqueue(Pods.key(rs)));
-    pods = inform(client.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.controllerKey(pod, "ReplicaSet")));
+    pods = inform(client.pods().inAnyNamespace(), this::onPod);
+  }
+
+  private void onPod(Pod pod) {
+    if (Pods.controllerOf(pod).isPresent()) {
+      loop.enqueue(Pods.controllerKey(pod, "ReplicaSet"));
+    } else if (replicaSets != null) {
+      // an orphan: any ReplicaSet that selects it may adopt it
+      replicaSets.getStore().list().stream()
+          .filter(rs -> rs.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace()))
+          .filter(rs -> Placement.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels()))
+          .forEach(rs -> loop.enqueue(Pods.key(rs)));
+    }
   }
 
   @Override
@@ -42,6 +54,9 @@ public final class ReplicaSetController extends InformingController {
       return; // its pods are garbage-collected by the API server
     }
     String namespace = rs.getMetadata().getNamespace();
+    if (Adoption.adoptOrphans(client, rs, rs.getSpec().getSelector(), pods.getStore().list(), pod -> true)) {
+      return; // the adopted pods come back through the watch
+    }
     List<Pod> owned =
         pods.getStore().list().stream()
             .filter(p -> namespace.equals(p.getMetadata().getNamespace()) && Pods.isControlledBy(p, rs))

@@ -99,6 +99,23 @@ class StatefulSetControllerTest {
     assertNotNull(cluster.get("db-1"));
   }
 
+  @Test
+  @DisplayName("adopts orphan pods named as its members (a scenario's pods) and keeps their UIDs")
+  void adoptsOrphanMembers() {
+    cluster = new TestCluster().run(new StatefulSetController());
+    String uid0 = cluster.pod(TestCluster.podBuilder("db-0").editMetadata().withLabels(Map.of("app", "db")).endMetadata().build())
+        .getMetadata().getUid();
+    cluster.markRunningAndReady("db-0");
+    cluster.pod(TestCluster.podBuilder("unrelated").editMetadata().withLabels(Map.of("app", "db")).endMetadata().build());
+
+    createStatefulSet("db", 2, null, Map.of());
+
+    await().untilAsserted(() -> assertNotNull(cluster.get("db-1")));
+    assertEquals(uid0, cluster.get("db-0").getMetadata().getUid());
+    assertEquals("StatefulSet", cluster.get("db-0").getMetadata().getOwnerReferences().get(0).getKind());
+    assertTrue(cluster.get("unrelated").getMetadata().getOwnerReferences().isEmpty(), "not a member by name");
+  }
+
   private int readyReplicas() {
     StatefulSet sts = cluster.client.apps().statefulSets().inNamespace(NS).withName("db").get();
     return sts.getStatus() == null || sts.getStatus().getReadyReplicas() == null ? 0 : sts.getStatus().getReadyReplicas();
