@@ -19,6 +19,8 @@ public final class ReplicaSetController extends InformingController {
   private SharedIndexInformer<ReplicaSet> replicaSets;
   private SharedIndexInformer<Pod> pods;
   private final Expectations creations = new Expectations();
+  /** Pods we asked to delete that the cache still shows active: not to be counted, nor deleted a second time. */
+  private final Expectations deletions = new Expectations();
 
   @Override
   public String name() {
@@ -48,6 +50,7 @@ public final class ReplicaSetController extends InformingController {
     ReplicaSet rs = replicaSets.getStore().getByKey(key);
     if (rs == null) {
       creations.forgetOwner(key);
+      deletions.forgetOwner(key);
       return;
     }
     if (Pods.isTerminating(rs)) {
@@ -61,7 +64,12 @@ public final class ReplicaSetController extends InformingController {
         pods.getStore().list().stream()
             .filter(p -> namespace.equals(p.getMetadata().getNamespace()) && Pods.isControlledBy(p, rs))
             .toList();
-    List<Pod> active = owned.stream().filter(Pods::isActive).toList();
+    Set<String> deleting =
+        deletions.awaited(key, name -> {
+          Pod pod = pods.getStore().getByKey(Pods.key(namespace, name));
+          return pod == null || !Pods.isActive(pod);
+        });
+    List<Pod> active = owned.stream().filter(Pods::isActive).filter(p -> !deleting.contains(p.getMetadata().getName())).toList();
     Set<String> awaited = creations.awaited(key, name -> pods.getStore().getByKey(Pods.key(namespace, name)) != null);
     int wanted = rs.getSpec().getReplicas() == null ? 1 : rs.getSpec().getReplicas();
     int diff = wanted - active.size() - awaited.size();
@@ -70,7 +78,7 @@ public final class ReplicaSetController extends InformingController {
         createPod(rs, key);
       }
     } else if (diff < 0 && awaited.isEmpty()) {
-      active.stream().sorted(DELETION_ORDER).limit(-diff).forEach(this::deletePod);
+      active.stream().sorted(DELETION_ORDER).limit(-diff).forEach(pod -> deletePod(key, pod));
     }
     writeStatus(rs, active);
   }
@@ -95,8 +103,14 @@ public final class ReplicaSetController extends InformingController {
     }
   }
 
-  private void deletePod(Pod pod) {
-    client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+  private void deletePod(String key, Pod pod) {
+    deletions.expect(key, pod.getMetadata().getName());
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+    } catch (KubernetesClientException e) {
+      deletions.forget(key, pod.getMetadata().getName());
+      throw e;
+    }
   }
 
   private void writeStatus(ReplicaSet rs, List<Pod> active) {
