@@ -158,7 +158,9 @@ public final class MaintenanceClient {
   /** Requests cancellation; the workflow restores the node in its cleanup before it ends. */
   public void cancel(String node) {
     try {
-      existing(node).cancel("runbook node cancel");
+      running(node).cancel("runbook node cancel");
+    } catch (WorkflowNotFoundException e) {
+      throw notRunning(node);
     } catch (RuntimeException e) {
       throw translate(e, node);
     }
@@ -271,21 +273,25 @@ public final class MaintenanceClient {
 
   private void signal(String node, String name, Object... args) {
     try {
-      existing(node).signal(name, args);
+      running(node).signal(name, args);
     } catch (WorkflowNotFoundException e) {
-      throw CliException.failed(
-          "no running maintenance of node "
-              + node
-              + " (workflow "
-              + NodeMaintenanceWorkflow.workflowId(node)
-              + " in namespace "
-              + namespace()
-              + " is not running): see `runbook node status "
-              + node
-              + "` or `runbook node list`");
+      throw notRunning(node);
     } catch (RuntimeException e) {
       throw translate(e, node);
     }
+  }
+
+  private CliException notRunning(String node) {
+    return CliException.failed(
+        "no running maintenance of node "
+            + node
+            + " (workflow "
+            + NodeMaintenanceWorkflow.workflowId(node)
+            + " in namespace "
+            + namespace()
+            + " has ended or never started): see `runbook node status "
+            + node
+            + "` or `runbook node list`");
   }
 
   private MaintenanceStatus query(WorkflowStub stub, String node) {
@@ -307,6 +313,18 @@ public final class MaintenanceClient {
       }
       throw translate(e, node);
     }
+  }
+
+  /**
+   * The node's maintenance, checked to be running: servers differ on a signal or cancel sent to a finished run
+   * (some accept and drop it), and an operator must not be told "sent" when nothing will happen.
+   */
+  private WorkflowStub running(String node) {
+    WorkflowStub stub = existing(node);
+    if (stub.describe().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      throw notRunning(node);
+    }
+    return stub;
   }
 
   private WorkflowStub existing(String node) {

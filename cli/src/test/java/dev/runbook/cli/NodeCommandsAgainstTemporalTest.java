@@ -121,6 +121,9 @@ class NodeCommandsAgainstTemporalTest {
     CliRun status = runbook("node", "status", "resumed-1", "-o", "json");
     exit(0, status);
     contains(status.out(), "\"stage\" : \"COMPLETED\"", "\"phase\" : \"Succeeded\"");
+    CliRun cancelEnded = runbook("node", "cancel", "resumed-1");
+    exit(ExitCode.FAILED, cancelEnded);
+    contains(cancelEnded.err(), "no running maintenance of node resumed-1", "has ended or never started");
     exit(0, runbook("node", "start", "resumed-1"));
   }
 
