@@ -31,6 +31,7 @@ import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowTargetOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +39,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -187,8 +187,7 @@ public final class MaintenanceClient {
       for (WorkflowExecutionMetadata m : ours) {
         if (m.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
           WorkflowStub stub =
-              client.newUntypedWorkflowStub(
-                  m.getExecution().getWorkflowId(), Optional.of(m.getExecution().getRunId()), Optional.empty());
+              client.newUntypedWorkflowStub(WorkflowTargetOptions.newBuilder().setWorkflowExecution(m.getExecution()).build());
           queries.put(m, pool.submit(() -> stub.query("status", MaintenanceStatus.class)));
         }
       }
@@ -328,8 +327,9 @@ public final class MaintenanceClient {
   }
 
   private WorkflowStub existing(String node) {
+    // No run id: the latest run of the node's maintenance.
     return client.newUntypedWorkflowStub(
-        NodeMaintenanceWorkflow.workflowId(node), Optional.empty(), Optional.of(NodeMaintenanceWorkflow.WORKFLOW_TYPE));
+        WorkflowTargetOptions.newBuilder().setWorkflowId(NodeMaintenanceWorkflow.workflowId(node)).build());
   }
 
   /** How a closed, unsuccessful run ended, in Temporal's words (its failure message). */
