@@ -16,8 +16,17 @@ public final class SimAnnotations {
   public static final String MIGRATION_SECONDS = PREFIX + "migration-seconds";
   /** VMI (or VM template): the first N migrations of this VMI fail. Default 0. */
   public static final String MIGRATION_FAILURES = PREFIX + "migration-failures";
+  /**
+   * VMI: written by the simulator, not by scenarios: how many of this VMI's migrations reached their end (failed
+   * or succeeded), which is what {@link #MIGRATION_FAILURES} counts against.
+   */
+  public static final String MIGRATION_ATTEMPTS = PREFIX + "migration-attempts";
   /** Pod: never becomes Ready (a PDB that selects it then never allows a disruption). */
   public static final String NEVER_READY = PREFIX + "never-ready";
+  /**
+   * Pod owned by a Job (or the Job's pod template): seconds the pod runs once started before it Succeeds. Default 1.
+   */
+  public static final String RUN_SECONDS = PREFIX + "run-seconds";
   /**
    * Pod: the first N eviction requests for it answer 500 (an API fault), then evictions behave normally.
    */

@@ -1,0 +1,53 @@
+package dev.runbook.activities;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+/**
+ * The two clients the activities use, built from one configuration.
+ *
+ * <p>{@link #client()} is the ordinary client (fabric8 retries 429 and 5xx by itself). {@link #evictionClient()} never
+ * retries: a PodDisruptionBudget answers an eviction with 429, and the activity must see that at once to report the
+ * blocker and watch the PDB, instead of fabric8 spending ~19 s on its own backoff.
+ */
+public final class KubernetesClients implements AutoCloseable {
+  private final KubernetesClient client;
+  private final KubernetesClient evictionClient;
+
+  public KubernetesClients(KubernetesClient client, KubernetesClient evictionClient) {
+    this.client = client;
+    this.evictionClient = evictionClient;
+  }
+
+  /** fabric8's usual discovery: system properties, {@code KUBECONFIG}, {@code ~/.kube/config}, in-cluster account. */
+  public static KubernetesClients fromEnvironment() {
+    return fromConfig(Config.autoConfigure(null));
+  }
+
+  public static KubernetesClients fromKubeconfig(String kubeconfigYaml) {
+    return fromConfig(Config.fromKubeconfig(kubeconfigYaml));
+  }
+
+  public static KubernetesClients fromConfig(Config config) {
+    Config noRetry = new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
+    return new KubernetesClients(
+        new KubernetesClientBuilder().withConfig(config).build(),
+        new KubernetesClientBuilder().withConfig(noRetry).build());
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  public KubernetesClient evictionClient() {
+    return evictionClient;
+  }
+
+  @Override
+  public void close() {
+    evictionClient.close();
+    client.close();
+  }
+}

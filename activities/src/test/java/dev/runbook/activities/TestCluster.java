@@ -1,0 +1,31 @@
+package dev.runbook.activities;
+
+import dev.runbook.simulator.EvictionAdmitter;
+import dev.runbook.simulator.SimulatedCluster;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * An empty simulated cluster (the project's simulator: the real HTTP API with field selectors, the eviction
+ * subresource and PDB semantics) and the two clients the activities use. No controllers run: a test changes the
+ * world itself, so each outcome is the activity's doing.
+ */
+final class TestCluster implements AutoCloseable {
+  final SimulatedCluster sim;
+  final KubernetesClient client;
+  final KubernetesClients clients;
+
+  TestCluster(EvictionAdmitter... admitters) {
+    SimulatedCluster.Builder builder = SimulatedCluster.builder();
+    for (EvictionAdmitter admitter : admitters) {
+      builder.admitter(admitter);
+    }
+    sim = builder.start();
+    client = sim.client();
+    clients = new KubernetesClients(client, sim.newClient(c -> c.withRequestRetryBackoffLimit(0)));
+  }
+
+  @Override
+  public void close() {
+    sim.close(); // closes every client it handed out
+  }
+}

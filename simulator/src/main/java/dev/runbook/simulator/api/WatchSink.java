@@ -1,0 +1,18 @@
+package dev.runbook.simulator.api;
+
+import java.util.function.Predicate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** One open watch: what it selects and where its events go. {@code offer} must not block. */
+public interface WatchSink {
+  String storageKey();
+
+  /** null = all namespaces. */
+  String namespace();
+
+  Predicate<JsonNode> filter();
+
+  /** Queue an event; false when the watch has gone away (the store then forgets it). */
+  boolean offer(String type, ObjectNode object);
+}

@@ -1,0 +1,100 @@
+package dev.runbook.simulator.controllers;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Keeps {@code spec.replicas} active pods per ReplicaSet. As in the real controller, a terminating pod is not
+ * active: the moment a pod is evicted its replacement is created, while the evicted one is still shutting down.
+ */
+public final class ReplicaSetController extends InformingController {
+  private SharedIndexInformer<ReplicaSet> replicaSets;
+  private SharedIndexInformer<Pod> pods;
+  private final Expectations creations = new Expectations();
+
+  @Override
+  public String name() {
+    return "replicaset-controller";
+  }
+
+  @Override
+  protected void startInformers() {
+    replicaSets = inform(client.apps().replicaSets().inAnyNamespace(), rs -> loop.enqueue(Pods.key(rs)));
+    pods = inform(client.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.controllerKey(pod, "ReplicaSet")));
+  }
+
+  @Override
+  protected void reconcile(String key) {
+    ReplicaSet rs = replicaSets.getStore().getByKey(key);
+    if (rs == null) {
+      creations.forgetOwner(key);
+      return;
+    }
+    if (Pods.isTerminating(rs)) {
+      return; // its pods are garbage-collected by the API server
+    }
+    String namespace = rs.getMetadata().getNamespace();
+    List<Pod> owned =
+        pods.getStore().list().stream()
+            .filter(p -> namespace.equals(p.getMetadata().getNamespace()) && Pods.isControlledBy(p, rs))
+            .toList();
+    List<Pod> active = owned.stream().filter(Pods::isActive).toList();
+    Set<String> awaited = creations.awaited(key, name -> pods.getStore().getByKey(Pods.key(namespace, name)) != null);
+    int wanted = rs.getSpec().getReplicas() == null ? 1 : rs.getSpec().getReplicas();
+    int diff = wanted - active.size() - awaited.size();
+    if (diff > 0) {
+      for (int i = 0; i < diff; i++) {
+        createPod(rs, key);
+      }
+    } else if (diff < 0 && awaited.isEmpty()) {
+      active.stream().sorted(DELETION_ORDER).limit(-diff).forEach(this::deletePod);
+    }
+    writeStatus(rs, active);
+  }
+
+  /** Which pods go first on scale-down: unscheduled, then pending, then not ready, then the youngest. */
+  private static final Comparator<Pod> DELETION_ORDER =
+      Comparator.comparing((Pod p) -> Pods.isBound(p))
+          .thenComparing(p -> "Running".equals(Pods.phase(p)))
+          .thenComparing(Pods::isReady)
+          .thenComparing(
+              (Pod p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), ""), Comparator.reverseOrder());
+
+  private void createPod(ReplicaSet rs, String key) {
+    String name = Names.withRandomSuffix(rs.getMetadata().getName());
+    Pod pod = Pods.fromTemplate(rs.getSpec().getTemplate(), rs, name, Map.of());
+    creations.expect(key, name);
+    try {
+      client.pods().inNamespace(rs.getMetadata().getNamespace()).resource(pod).create();
+    } catch (KubernetesClientException e) {
+      creations.forget(key, name);
+      throw e;
+    }
+  }
+
+  private void deletePod(Pod pod) {
+    client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+  }
+
+  private void writeStatus(ReplicaSet rs, List<Pod> active) {
+    long ready = active.stream().filter(Pods::isReady).count();
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("replicas", active.size());
+    status.put("fullyLabeledReplicas", active.size());
+    status.put("readyReplicas", (int) ready);
+    status.put("availableReplicas", (int) ready);
+    status.put("observedGeneration", rs.getMetadata().getGeneration());
+    WorkloadStatus.updateIfChanged(client, rs, status);
+  }
+}

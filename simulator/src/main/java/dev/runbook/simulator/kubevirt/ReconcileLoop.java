@@ -1,0 +1,140 @@
+package dev.runbook.simulator.kubevirt;
+
+import dev.runbook.simulator.SimContext;
+import dev.runbook.simulator.SimController;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A level-triggered controller: any watched change (or a timer on the simulated clock) marks the world dirty, and
+ * one worker thread reconciles everything it owns from fresh API reads. Bursts of events collapse into one pass,
+ * and reading from the API rather than a cache means a pass never acts twice on its own stale view.
+ */
+abstract class ReconcileLoop implements SimController {
+  /** A safety net for a missed event; real progress is event- and timer-driven. */
+  private static final long RESYNC_MILLIS = 2000;
+
+  private final Logger log = LoggerFactory.getLogger(getClass());
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private boolean dirty = true;
+  private volatile boolean running;
+  private Thread worker;
+
+  protected KubernetesClient client;
+  protected SimContext context;
+
+  /** Opens the informers whose events should trigger a pass (use {@link #triggering()} as their handler). */
+  protected abstract void watch();
+
+  /** One pass over everything this controller owns. */
+  protected abstract void reconcile();
+
+  @Override
+  public void start(KubernetesClient client, SimContext context) {
+    this.client = client;
+    this.context = context;
+    running = true;
+    watch();
+    worker = new Thread(this::loop, "sim-" + name());
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  protected void track(SharedIndexInformer<?> informer) {
+    informers.add(informer);
+  }
+
+  protected <T> ResourceEventHandler<T> triggering() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        trigger();
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        trigger();
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        trigger();
+      }
+    };
+  }
+
+  protected void trigger() {
+    lock.lock();
+    try {
+      dirty = true;
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Reconcile again once {@code simulated} time has passed. */
+  protected void triggerAfter(Duration simulated) {
+    if (running) {
+      context.clock().after(simulated, this::trigger);
+    }
+  }
+
+  private void loop() {
+    while (running) {
+      lock.lock();
+      try {
+        if (!dirty) {
+          wake.await(RESYNC_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        dirty = false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } finally {
+        lock.unlock();
+      }
+      if (!running) {
+        return;
+      }
+      try {
+        reconcile();
+      } catch (RuntimeException e) {
+        // A conflict or a vanished object; the next pass sees the new state.
+        log.debug("{} pass failed, retrying: {}", name(), e.toString());
+        sleepQuietly(50);
+        trigger();
+      }
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    informers.forEach(SharedIndexInformer::close);
+    informers.clear();
+    Thread w = worker;
+    if (w != null) {
+      w.interrupt();
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.runbook.worker;
+
+import dev.runbook.activities.KubernetesClients;
+import io.temporal.client.WorkflowClient;
+import io.temporal.envconfig.ClientConfigProfile;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code runbook worker}: connects to Temporal (temporal-envconfig: {@code TEMPORAL_ADDRESS},
+ * {@code TEMPORAL_NAMESPACE}, TLS and API-key variables, the CLI's config file) and to the cluster (fabric8:
+ * {@code KUBECONFIG} or the in-cluster service account), then runs until SIGTERM / Ctrl-C.
+ */
+public final class WorkerMain {
+  private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
+
+  private WorkerMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(WorkerConfig.fromEnvironment(System.getenv())));
+  }
+
+  /** Runs until the JVM is asked to stop; returns the process exit code. */
+  public static int run(WorkerConfig config) {
+    ClientConfigProfile profile;
+    try {
+      profile = ClientConfigProfile.load();
+    } catch (IOException | RuntimeException e) {
+      log.error("cannot read the Temporal client configuration (TEMPORAL_* variables, TEMPORAL_CONFIG_FILE): {}", e.getMessage());
+      return 2;
+    }
+    WorkflowServiceStubs service = TemporalConnection.connect(profile);
+    if (service == null) {
+      return 3;
+    }
+    KubernetesClients kube;
+    try {
+      kube = KubernetesClients.fromEnvironment();
+      kube.checkReachable();
+    } catch (RuntimeException e) {
+      log.error("{}", e.getMessage());
+      service.shutdown();
+      return 4;
+    }
+    WorkflowClient client = WorkflowClient.newInstance(service, profile.toWorkflowClientOptions());
+    MaintenanceWorker worker = MaintenanceWorker.start(client, kube, config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("stopping: no new tasks; waiting up to {} for running activities", config.shutdownGrace());
+                  worker.close();
+                  kube.close();
+                  service.shutdown();
+                  stopped.countDown();
+                },
+                "worker-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,57 @@
+package dev.runbook.workflows;
+
+import dev.runbook.workflows.activities.Failures;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import java.time.Duration;
+
+/**
+ * The two kinds of activity the maintenance runs, and how Temporal retries and times them.
+ *
+ * <p>Retries never give up on their own ({@code maximumAttempts} unset): the runbook has to survive an API server
+ * outage of any length, and a pending activity with a growing attempt count is what the Web UI shows meanwhile.
+ * Only the failure types that retrying cannot fix stop a call.
+ */
+final class MaintenanceActivityOptions {
+  private MaintenanceActivityOptions() {}
+
+  static final RetryOptions RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setBackoffCoefficient(2)
+          .setMaximumInterval(Duration.ofSeconds(30))
+          .setDoNotRetry(
+              Failures.NODE_NOT_FOUND,
+              Failures.LEASE_HELD,
+              Failures.INVALID_REQUEST,
+              Failures.DRAIN_INFEASIBLE,
+              Failures.API_REFUSED)
+          .build();
+
+  /** One API call or a short read: a stuck call is abandoned and retried after 30 s. */
+  static final ActivityOptions QUICK =
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30)).setRetryOptions(RETRY).build();
+
+  /**
+   * Waits on the cluster (a PDB-blocked eviction, a live migration): as long as the cluster takes, watched by the
+   * heartbeat. A worker that dies is noticed after 30 s and the wait resumes on another one; the hour-long
+   * start-to-close only bounds one attempt (retries add no history events).
+   *
+   * <p>TRY_CANCEL rather than WAIT_CANCELLATION_COMPLETED: the activity learns of a cancellation only from a
+   * heartbeat response, and heartbeats are throttled to ~0.8 × the heartbeat timeout, so waiting for the
+   * acknowledgement would hold a resume or an escalation up to ~24 s (and up to the heartbeat timeout when the
+   * worker is gone). What a late-running wait can still do is harmless: an eviction that lands after the
+   * cancellation still respects the PDB, and the migration and pods-gone waits only read.
+   */
+  static final ActivityOptions WAITING =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(1))
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setCancellationType(ActivityCancellationType.TRY_CANCEL)
+          .setRetryOptions(RETRY)
+          .build();
+
+  /** How long one awaitPodsGone call waits before it reports, so the status shows pods leaving one by one. */
+  static final int PODS_GONE_REPORT_SECONDS = 10;
+}
