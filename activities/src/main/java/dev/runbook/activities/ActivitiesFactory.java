@@ -9,7 +9,7 @@ import java.time.Duration;
 
 /**
  * All activity implementations over one pair of clients, for a worker to register:
- * {@code worker.registerActivitiesImplementations(ActivitiesFactory.create(clients).all())}.
+ * {@code worker.registerActivitiesImplementations(ActivitiesFactory.create(clients).toArray())}.
  */
 public record ActivitiesFactory(
     NodeActivities node, LeaseActivities lease, DrainActivities drain, VirtualMachineActivities virtualMachines) {
@@ -27,7 +27,7 @@ public record ActivitiesFactory(
         new VirtualMachineActivitiesImpl(clients.client()));
   }
 
-  public Object[] all() {
+  public Object[] toArray() {
     return new Object[] {node, lease, drain, virtualMachines};
   }
 }

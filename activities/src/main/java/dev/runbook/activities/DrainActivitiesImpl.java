@@ -406,12 +406,14 @@ public final class DrainActivitiesImpl implements DrainActivities {
     Set<String> present = new HashSet<>();
     for (Pod pod : ApiFailures.call("list pods on node " + node, () -> podsOn(node))) {
       present.add(identity(ref(pod)));
+      present.add(ref(pod).key());
     }
     return present;
   }
 
+  /** {@code namespace/name/uid}; a ref without a UID (not from a plan) stands for whatever pod has the name. */
   private static String identity(PodRef ref) {
-    return ref.namespace() + "/" + ref.name() + "/" + ref.uid();
+    return ref.uid() == null ? ref.key() : ref.key() + "/" + ref.uid();
   }
 
   // ---- shared ----------------------------------------------------------------------------------------------------
@@ -497,17 +499,20 @@ public final class DrainActivitiesImpl implements DrainActivities {
     }
   }
 
+  /** Asks once, and only if needed: most drains have no VM that lacks its own eviction strategy. */
   private static <T> Supplier<T> memoize(Supplier<T> supplier) {
-    Object[] cell = new Object[1];
-    boolean[] done = new boolean[1];
-    return () -> {
-      if (!done[0]) {
-        cell[0] = supplier.get();
-        done[0] = true;
+    return new Supplier<>() {
+      private boolean asked;
+      private T value;
+
+      @Override
+      public T get() {
+        if (!asked) {
+          value = supplier.get();
+          asked = true;
+        }
+        return value;
       }
-      @SuppressWarnings("unchecked")
-      T value = (T) cell[0];
-      return value;
     };
   }
 }

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
  * The two clients the activities use, built from one configuration.
@@ -35,6 +36,22 @@ public final class KubernetesClients implements AutoCloseable {
     return new KubernetesClients(
         new KubernetesClientBuilder().withConfig(config).build(),
         new KubernetesClientBuilder().withConfig(noRetry).build());
+  }
+
+  /**
+   * Fails at once, with a message naming the API server, when it does not answer (a wrong kubeconfig, no route):
+   * a worker should say so at start rather than in its first activity. Uses the client without retries, so an
+   * unreachable server is reported in one connect timeout, not after fabric8's backoff.
+   */
+  public void checkReachable() {
+    try {
+      evictionClient.getKubernetesVersion();
+    } catch (KubernetesClientException e) {
+      throw new IllegalStateException(
+          "cannot reach the Kubernetes API server at " + client.getConfiguration().getMasterUrl() + " (from "
+              + "KUBECONFIG, ~/.kube/config or the in-cluster service account): " + e.getMessage(),
+          e);
+    }
   }
 
   public KubernetesClient client() {

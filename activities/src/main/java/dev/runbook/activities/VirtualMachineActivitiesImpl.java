@@ -32,16 +32,24 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
 
   /**
    * Heartbeat details of awaitMigration: the failed migrations already counted, so a retried attempt neither counts
-   * one twice nor returns MIGRATION_FAILED again for a failure it already reported.
+   * one twice nor returns MIGRATION_FAILED again for a failure it already reported; and the failure the VMI showed
+   * when the wait began, which belongs to an earlier migration, not to this one.
    */
   public record MigrationProgress(
-      String vmiPhase, String migrationName, String migrationPhase, List<String> failedMigrationUids) {}
+      String vmiPhase,
+      String migrationName,
+      String migrationPhase,
+      List<String> failedMigrationUids,
+      String failureBeforeWait) {}
 
   @Override
   public MigrationResult awaitMigration(MigrationRequest request) {
     var context = Activity.getExecutionContext();
     Set<String> failedUids = new LinkedHashSet<>();
-    context.getHeartbeatDetails(MigrationProgress.class).ifPresent(p -> failedUids.addAll(p.failedMigrationUids()));
+    var resumed = context.getHeartbeatDetails(MigrationProgress.class);
+    resumed.ifPresent(p -> failedUids.addAll(p.failedMigrationUids()));
+    String failureBeforeWait = resumed.map(MigrationProgress::failureBeforeWait).orElse(null);
+    boolean firstLook = resumed.isEmpty();
     String action = "follow the migration of VMI " + request.namespace() + "/" + request.vmiName();
     ChangeSignal<GenericKubernetesResource> vmiChanged = new ChangeSignal<>();
     Watch watch = null;
@@ -67,6 +75,12 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
         Map<String, Object> state = vmi.get("status", "migrationState");
         String node = KubeVirt.nodeName(vmi);
         String migrationUid = state == null ? null : (String) state.get("migrationUid");
+        if (firstLook) {
+          firstLook = false;
+          if (state != null && isTrue(state.get("failed"))) {
+            failureBeforeWait = migrationUid; // an earlier migration's: ours has not had time to fail yet
+          }
+        }
         GenericKubernetesResource migration = ApiFailures.call(action, () -> latestMigration(request, migrationUid));
         String migrationName = migration != null ? migration.getMetadata().getName() : migrationUid;
         if (node != null && !node.equals(request.sourceNode())) {
@@ -87,7 +101,13 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
                 failedUids.size());
           }
         }
-        if (state != null && isTrue(state.get("failed")) && migrationUid != null && failedUids.add(migrationUid)) {
+        boolean newFailure =
+            state != null
+                && isTrue(state.get("failed"))
+                && migrationUid != null
+                && !migrationUid.equals(failureBeforeWait)
+                && failedUids.add(migrationUid);
+        if (newFailure) {
           if (request.returnOnFailure()) {
             Object reason = state.get("failureReason");
             return new MigrationResult(
@@ -103,7 +123,8 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
                 KubeVirt.phase(vmi),
                 migrationName,
                 migration == null ? null : KubeVirt.phase(migration),
-                List.copyOf(failedUids)));
+                List.copyOf(failedUids),
+                failureBeforeWait));
         await(vmiChanged);
       }
     } finally {

@@ -4,13 +4,17 @@ import static dev.runbook.activities.Fixtures.ONE_ATTEMPT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runbook.activities.KubeVirtFixtures.VmSpec;
+import dev.runbook.simulator.EvictionAdmitter;
 import dev.runbook.simulator.SimAnnotations;
+import dev.runbook.simulator.SimContext;
+import dev.runbook.simulator.kubevirt.PodEvictionAdmitter;
 import dev.runbook.workflows.activities.DrainActivities;
 import dev.runbook.workflows.activities.EvictionOutcome;
 import dev.runbook.workflows.activities.EvictionRequest;
@@ -20,12 +24,16 @@ import dev.runbook.workflows.model.Blocker;
 import dev.runbook.workflows.model.BlockerKind;
 import dev.runbook.workflows.model.PodRef;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -46,7 +54,8 @@ class EvictionTest {
 
   @BeforeEach
   void setUp() {
-    cluster = new TestCluster(new KubeVirtWebhookDouble());
+    // The simulator's KubeVirt webhook: evictions of virt-launcher pods are answered as virt-api answers them.
+    cluster = new TestCluster(new PodEvictionAdmitter(), EvictionTest::replaceMarkedPodFirst);
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(
         new DrainActivitiesImpl(cluster.client, cluster.clients.evictionClient(), Clock.systemUTC(), SLOW_RETRY));
@@ -58,6 +67,35 @@ class EvictionTest {
   void tearDown() {
     env.close();
     cluster.close();
+  }
+
+  private static final String REPLACE_ON_EVICTION = "test.runbook.dev/replace-on-eviction";
+
+  /**
+   * Stands in for a StatefulSet that recreates its pod between our read and the API server's: the admitter runs
+   * before the server checks the UID precondition, so the eviction meets a new pod under the same name.
+   */
+  private static Optional<EvictionAdmitter.Denial> replaceMarkedPodFirst(
+      Pod pod, KubernetesClient client, SimContext context) {
+    if (pod.getMetadata().getAnnotations() == null
+        || !pod.getMetadata().getAnnotations().containsKey(REPLACE_ON_EVICTION)) {
+      return Optional.empty();
+    }
+    String namespace = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
+    client.pods().inNamespace(namespace).withName(name).waitUntilCondition(Objects::isNull, 30, TimeUnit.SECONDS);
+    Pod replacement =
+        new PodBuilder(pod)
+            .editMetadata()
+            .withUid(null)
+            .withResourceVersion(null)
+            .withCreationTimestamp(null)
+            .removeFromAnnotations(REPLACE_ON_EVICTION)
+            .endMetadata()
+            .build();
+    client.pods().resource(replacement).create();
+    return Optional.empty();
   }
 
   private Pod webPod(String name) {
@@ -147,6 +185,23 @@ class EvictionTest {
     Pod now = read(recreated);
     assertEquals(recreated.getMetadata().getUid(), now.getMetadata().getUid());
     assertNull(now.getMetadata().getDeletionTimestamp());
+  }
+
+  @Test
+  void aPodReplacedWhileTheEvictionIsInFlightIsAlreadyGoneAndTheReplacementIsNotEvicted() {
+    Pod pod =
+        Fixtures.create(
+            cluster.client,
+            Fixtures.replicaSetPod("shop", "db-0", "worker-1", Map.of("app", "db"))
+                .edit().editMetadata().addToAnnotations(REPLACE_ON_EVICTION, "true").endMetadata().build());
+
+    EvictionResult result = drain.evictPod(once(pod));
+
+    assertEquals(EvictionOutcome.ALREADY_GONE, result.outcome());
+    Pod replacement = read(pod);
+    assertNotNull(replacement);
+    assertNotEquals(pod.getMetadata().getUid(), replacement.getMetadata().getUid());
+    assertNull(replacement.getMetadata().getDeletionTimestamp(), "the UID precondition protected the new pod");
   }
 
   @Test

@@ -112,6 +112,8 @@ final class KubeVirtFixtures {
             .editMetadata()
             .addToLabels(KubeVirt.VIRT_LAUNCHER_LABEL, KubeVirt.VIRT_LAUNCHER)
             .addToLabels("vm.kubevirt.io/name", spec.name())
+            .addToLabels("kubevirt.io/created-by", vmi.getMetadata().getUid())
+            .addToAnnotations("kubevirt.io/domain", spec.name())
             .addToOwnerReferences(
                 new OwnerReferenceBuilder()
                     .withApiVersion("kubevirt.io/v1")

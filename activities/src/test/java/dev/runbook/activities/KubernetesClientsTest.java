@@ -3,6 +3,8 @@ package dev.runbook.activities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runbook.workflows.activities.DrainActivities;
 import dev.runbook.workflows.activities.LeaseActivities;
@@ -30,9 +32,30 @@ class KubernetesClientsTest {
   }
 
   @Test
+  void aReachableApiServerPassesTheStartupCheck() {
+    try (TestCluster cluster = new TestCluster()) {
+      cluster.clients.checkReachable();
+    }
+  }
+
+  @Test
+  void anUnreachableApiServerFailsTheStartupCheckNamingIt() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Config nobody =
+        new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + closedPort).withConnectionTimeout(2000).build();
+    try (KubernetesClients clients = KubernetesClients.fromConfig(nobody)) {
+      var failure = assertThrows(IllegalStateException.class, clients::checkReachable);
+      assertTrue(failure.getMessage().contains("127.0.0.1:" + closedPort), failure.getMessage());
+    }
+  }
+
+  @Test
   void theFactoryGivesOneImplementationOfEachActivityInterface() {
     try (KubernetesClients clients = KubernetesClients.fromConfig(config())) {
-      Object[] all = ActivitiesFactory.create(clients).all();
+      Object[] all = ActivitiesFactory.create(clients).toArray();
 
       assertEquals(4, all.length);
       for (Class<?> api : new Class<?>[] {NodeActivities.class, LeaseActivities.class, DrainActivities.class, VirtualMachineActivities.class}) {

@@ -144,7 +144,7 @@ class VirtualMachineActivitiesTest {
     // What the previous attempt heartbeated before it was lost.
     env.setHeartbeatDetails(
         new VirtualMachineActivitiesImpl.MigrationProgress(
-            "Running", "fedora-evacuation-1", "Failed", List.of(failed.getMetadata().getUid())));
+            "Running", "fedora-evacuation-1", "Failed", List.of(failed.getMetadata().getUid()), null));
     CompletableFuture<MigrationResult> result = awaitMigrationOf("fedora", true);
 
     GenericKubernetesResource retry = migration("fedora-evacuation-2", "fedora", "Succeeded");
@@ -166,6 +166,32 @@ class VirtualMachineActivitiesTest {
     assertEquals(MigrationResult.Outcome.MIGRATED, migrated.outcome());
     assertEquals("fedora-evacuation-2", migrated.migrationName());
     assertEquals(1, migrated.failedMigrations());
+  }
+
+  @Test
+  void aFailureTheVmiShowedBeforeTheWaitBeganIsNotReportedAsThisMigrationsFailure() throws Exception {
+    KubeVirtFixtures.create(cluster.client, VmSpec.migratable("fedora", "worker-1", "LiveMigrate"));
+    GenericKubernetesResource earlier = migration("fedora-last-week", "fedora", "Failed");
+    KubeVirtFixtures.patchVmiStatus(cluster.client, "vms", "fedora", failedState(earlier));
+    CompletableFuture<MigrationResult> result = awaitMigrationOf("fedora", true);
+
+    GenericKubernetesResource ours = migration("fedora-evacuation-1", "fedora", "Failed");
+    KubeVirtFixtures.patchVmiStatus(cluster.client, "vms", "fedora", failedState(ours));
+
+    MigrationResult failed = result.get(60, TimeUnit.SECONDS);
+    assertEquals(MigrationResult.Outcome.MIGRATION_FAILED, failed.outcome());
+    assertEquals("fedora-evacuation-1", failed.migrationName());
+    assertEquals(1, failed.failedMigrations());
+  }
+
+  private static Map<String, Object> failedState(GenericKubernetesResource migration) {
+    return Map.of(
+        "migrationState",
+        Map.of(
+            "sourceNode", "worker-1",
+            "completed", true,
+            "failed", true,
+            "migrationUid", migration.getMetadata().getUid()));
   }
 
   @Test

@@ -51,7 +51,7 @@ public final class SimulatedCluster implements AutoCloseable {
   private final List<KubernetesClient> clients = new CopyOnWriteArrayList<>();
   private volatile KubernetesClient client;
 
-  private SimulatedCluster(Builder builder) throws IOException {
+  private SimulatedCluster(Builder builder) {
     this.clock = new SimClock(builder.speed);
     this.score = new ScoreBoard();
     this.context = new SimContext(clock, score, builder.settings);
@@ -69,6 +69,9 @@ public final class SimulatedCluster implements AutoCloseable {
         controller.start(newClient(UnaryOperator.identity()), context);
         log.info("controller {} started", controller.name());
       }
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot start the simulated apiserver on port " + builder.port, e);
     } catch (RuntimeException | Error e) {
       close();
       throw e;
@@ -253,11 +256,7 @@ public final class SimulatedCluster implements AutoCloseable {
     }
 
     public SimulatedCluster start() {
-      try {
-        return new SimulatedCluster(this);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start the simulated apiserver on port " + port, e);
-      }
+      return new SimulatedCluster(this);
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -100,9 +101,21 @@ class KubectlTest {
 
   @Test
   @Order(3)
-  @DisplayName("describe node lists the node's pods")
+  @DisplayName("describe node lists the node's pods and the events recorded on it")
   void describeNode() throws Exception {
+    var node = cluster.client().nodes().withName("worker-1").get();
+    cluster.client().v1().events().inNamespace("default").resource(new EventBuilder()
+        .withNewMetadata().withName("worker-1.maintenance").endMetadata()
+        .withNewInvolvedObject().withKind("Node").withName("worker-1").withUid(node.getMetadata().getUid())
+        .withApiVersion("v1").endInvolvedObject()
+        .withReason("BeginMaintenance").withMessage("Begin a node maintenance").withType("Normal")
+        .withNewSource().withComponent("runbook").endSource().withCount(1)
+        .withFirstTimestamp(node.getMetadata().getCreationTimestamp())
+        .withLastTimestamp(node.getMetadata().getCreationTimestamp()).build()).create();
+
     String output = ok("describe", "node", "worker-1").output();
+
+    assertTrue(output.contains("BeginMaintenance"), output);
 
     assertTrue(output.contains("Name:               worker-1"), output);
     assertTrue(output.contains("Non-terminated Pods:"), output);

@@ -58,6 +58,7 @@ class SimulatedClusterTest {
       try (SimulatedCluster cluster =
           SimulatedCluster.builder().scenario(Scenarios.node("worker-1")).speed(10).withDefaultControllers().start()) {
         assertEquals(List.of("started, nodes=1, speed=10.0"), RecordingController.EVENTS);
+        assertEquals(10.0, cluster.context().clock().speed());
       }
     } finally {
       Thread.currentThread().setContextClassLoader(original);

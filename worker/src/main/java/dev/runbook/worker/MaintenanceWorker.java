@@ -31,7 +31,10 @@ public final class MaintenanceWorker implements AutoCloseable {
   public static MaintenanceWorker start(WorkflowClient client, KubernetesClients kube, WorkerConfig config) {
     WorkerFactory factory =
         WorkerFactory.newInstance(
-            client, WorkerFactoryOptions.newBuilder().setWorkerInterceptors(new NodeLoggingInterceptor()).build());
+            client, WorkerFactoryOptions.newBuilder()
+                .setWorkerInterceptors(new NodeLoggingInterceptor())
+                .setWorkflowCacheSize(config.workflowCacheSize())
+                .build());
     Worker worker =
         factory.newWorker(
             config.taskQueue(),

@@ -39,9 +39,16 @@ public final class WorkerMain {
     KubernetesClients kube;
     try {
       kube = KubernetesClients.fromEnvironment();
-      kube.checkReachable();
     } catch (RuntimeException e) {
-      log.error("{}", e.getMessage());
+      log.error("cannot configure the Kubernetes client (KUBECONFIG, ~/.kube/config, in-cluster service account): {}", e.getMessage());
+      service.shutdown();
+      return 4;
+    }
+    try {
+      kube.checkReachable();
+    } catch (IllegalStateException e) {
+      log.error("{}; point KUBECONFIG at your cluster, or start the simulated one with `runbook sim`", e.getMessage());
+      kube.close();
       service.shutdown();
       return 4;
     }

@@ -26,9 +26,10 @@ class WorkerConfigTest {
                 "RUNBOOK_TASK_QUEUE", "maintenance-eu",
                 "RUNBOOK_MAX_CONCURRENT_ACTIVITIES", "64",
                 "RUNBOOK_MAX_CONCURRENT_WORKFLOW_TASKS", "4",
-                "RUNBOOK_SHUTDOWN_GRACE_SECONDS", "5"));
+                "RUNBOOK_SHUTDOWN_GRACE_SECONDS", "5",
+                "RUNBOOK_WORKFLOW_CACHE_SIZE", "0"));
 
-    assertEquals(new WorkerConfig("maintenance-eu", 64, 4, Duration.ofSeconds(5)), config);
+    assertEquals(new WorkerConfig("maintenance-eu", 64, 4, Duration.ofSeconds(5), 0), config);
   }
 
   @Test

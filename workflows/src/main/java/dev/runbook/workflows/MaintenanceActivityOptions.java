@@ -54,4 +54,7 @@ final class MaintenanceActivityOptions {
 
   /** How long one awaitPodsGone call waits before it reports, so the status shows pods leaving one by one. */
   static final int PODS_GONE_REPORT_SECONDS = 10;
+
+  /** The longest such wait, reached while nothing goes (a pod stuck terminating). */
+  static final int PODS_GONE_MAX_REPORT_SECONDS = 300;
 }

@@ -1,5 +1,6 @@
 package dev.runbook.workflows;
 
+import static dev.runbook.workflows.MaintenanceActivityOptions.PODS_GONE_MAX_REPORT_SECONDS;
 import static dev.runbook.workflows.MaintenanceActivityOptions.PODS_GONE_REPORT_SECONDS;
 import static dev.runbook.workflows.MaintenanceActivityOptions.QUICK;
 import static dev.runbook.workflows.MaintenanceActivityOptions.WAITING;
@@ -85,6 +86,8 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   /** A blocked-eviction wait that returned still blocked (it should not): do not turn it into a hot loop. */
   private static final Duration STILL_BLOCKED_PAUSE = Duration.ofSeconds(10);
   private static final int BLOCKERS_IN_DETAILS = 10;
+  private static final Duration MIGRATION_RETRY_PAUSE = Duration.ofSeconds(10);
+  private static final Duration MIGRATION_RETRY_MAX_PAUSE = Duration.ofMinutes(5);
 
   /**
    * Register the workflow with these options. A malformed input (a JSON field of the wrong type) raises a
@@ -482,6 +485,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     String vmKey = pod.vmKey() != null ? pod.vmKey() : pod.ref.key();
     String vmi = pod.plan.vm() != null ? pod.plan.vm().vmiName() : pod.ref.name();
     String vmNamespace = pod.plan.vm() != null ? pod.plan.vm().namespace() : pod.ref.namespace();
+    int failuresInARow = 0;
     while (true) {
       String summary =
           vm == null || vm.failedMigrations == 0
@@ -528,6 +532,21 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
             vm.state = VmState.MIGRATING;
           }
           touch();
+          // The next call may find the same failed migration at once: pause, longer each time, so a VM that keeps
+          // failing costs a few events every few minutes rather than a hot loop.
+          failuresInARow++;
+          Duration pause = migrationRetryPause(failuresInARow);
+          String timerSummary = "watch migration of vm " + vmKey + " again after " + pause.toSeconds() + " s";
+          Boolean waited =
+              escalatable(
+                  pod,
+                  () -> {
+                    Workflow.newTimer(pause, summary(timerSummary)).get();
+                    return Boolean.TRUE;
+                  });
+          if (waited == null) {
+            return;
+          }
         }
       }
     }
@@ -583,6 +602,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
 
   /** One awaitPodsGone at a time for every terminating pod, until the pass has nothing left to wait for. */
   private void reapTerminatingPods() {
+    int reportAfter = PODS_GONE_REPORT_SECONDS;
     while (true) {
       // Waiting for the eviction calls in flight to return first batches their pods into the same call: one
       // awaitPodsGone per eviction wave rather than one per pod keeps the history small.
@@ -599,7 +619,11 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
       List<PodRef> refs = terminating.stream().map(p -> p.ref).toList();
       PodsGoneResult result =
           drainActivities(WAITING, "await " + refs.size() + " pod(s) gone")
-              .awaitPodsGone(new AwaitPodsGoneRequest(nodeName, refs, PODS_GONE_REPORT_SECONDS));
+              .awaitPodsGone(new AwaitPodsGoneRequest(nodeName, refs, reportAfter));
+      // A pod stuck terminating (a finalizer, a dead kubelet) must not cost 6 events every 10 s for days: report
+      // less often while nothing goes, and quickly again once pods move.
+      reportAfter =
+          result.gone().isEmpty() ? Math.min(reportAfter * 2, PODS_GONE_MAX_REPORT_SECONDS) : PODS_GONE_REPORT_SECONDS;
       for (PodRef goneRef : result.gone()) {
         for (Pod pod : terminating) {
           if (pod.ref.equals(goneRef)) {
@@ -630,21 +654,24 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   }
 
   private void enterDrainBlocked() {
+    setStage(Stage.DRAIN_BLOCKED);
+    awaitingOperator = true;
+    touch();
+  }
+
+  /** What keeps the drain from finishing, as of now: kept current while DRAIN_BLOCKED lasts. */
+  private String drainBlockedError() {
     List<Pod> left = progress.pending();
     String which =
         left.stream()
             .map(p -> p.ref.key() + " (" + (p.blocker != null ? p.blocker.message() : p.state.name().toLowerCase()) + ")")
             .collect(Collectors.joining("; "));
-    setStage(Stage.DRAIN_BLOCKED);
-    awaitingOperator = true;
-    lastError =
-        "drain deadline passed with "
-            + left.size()
-            + " pod(s) still on the node: "
-            + which
-            + ". Signal escalate to delete the blocking pods, extendDrainDeadline for more time, or resume to end"
-            + " the maintenance";
-    touch();
+    return "drain deadline passed with "
+        + left.size()
+        + " pod(s) still on the node: "
+        + which
+        + ". Signal escalate to delete the blocking pods, extendDrainDeadline for more time, or resume to end the"
+        + " maintenance";
   }
 
   // ---- pod and VM state
@@ -817,6 +844,9 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   /** Every change of the status goes through here: lastUpdate and the Web UI's current details follow it. */
   private void touch() {
     lastUpdate = rfc3339(Workflow.currentTimeMillis());
+    if (stage == Stage.DRAIN_BLOCKED) {
+      lastError = drainBlockedError();
+    }
     Workflow.setCurrentDetails(details());
   }
 
@@ -925,6 +955,11 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
 
   private String reasonSuffix() {
     return request.getReason() == null || request.getReason().isBlank() ? "" : ": " + request.getReason();
+  }
+
+  static Duration migrationRetryPause(int failuresInARow) {
+    long seconds = MIGRATION_RETRY_PAUSE.toSeconds() << Math.min(failuresInARow - 1, 5);
+    return Duration.ofSeconds(Math.min(seconds, MIGRATION_RETRY_MAX_PAUSE.toSeconds()));
   }
 
   private static String shortly(Blocker blocker) {

@@ -93,10 +93,8 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   volatile boolean closed;
   /** Pods (namespace/name) that come back once under the same name with a new UID, as a StatefulSet does. */
   final java.util.Set<String> recreatedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  /** How long each eviction call takes, so that concurrent calls overlap and can be counted. */
-  volatile long evictionCallMillis;
-  final AtomicInteger evictionsInFlight = new AtomicInteger();
-  final AtomicInteger maxEvictionsInFlight = new AtomicInteger();
+  /** Pods (namespace/name) that, once evicted, stay terminating until {@link #finishTermination}. */
+  final java.util.Set<String> stuckTerminating = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The API server refuses the cordon for good (403). */
   volatile boolean cordonRefused;
   /** Lease renewals fail with LeaseHeld: someone took the Lease over. */
@@ -112,6 +110,11 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
 
   public synchronized void setPdbBudget(String pdb, int disruptionsAllowed) {
     pdbBudgets.computeIfAbsent(pdb, k -> new AtomicInteger()).set(disruptionsAllowed);
+  }
+
+  public synchronized void finishTermination(String key) {
+    stuckTerminating.remove(key);
+    pods.remove(key);
   }
 
   public synchronized boolean hasPod(String key) {
@@ -223,14 +226,7 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
       throw ApplicationFailure.newFailure("the API server is unavailable (503)", Failures.API_UNAVAILABLE);
     }
     if (!request.waitWhileBlocked()) {
-      int inFlight = evictionsInFlight.incrementAndGet();
-      maxEvictionsInFlight.accumulateAndGet(inFlight, Math::max);
-      try {
-        sleep(evictionCallMillis);
-        return tryEvict(request.pod());
-      } finally {
-        evictionsInFlight.decrementAndGet();
-      }
+      return tryEvict(request.pod());
     }
     while (true) {
       EvictionResult result = tryEvict(request.pod());
@@ -282,6 +278,9 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
     if (pod.action == PodAction.MIGRATE_VM) {
       return new EvictionResult(EvictionOutcome.EVACUATION_STARTED, null);
     }
+    if (stuckTerminating.contains(ref.key())) {
+      return new EvictionResult(EvictionOutcome.EVICTED, null);
+    }
     pods.remove(ref.key());
     if (recreatedOnce.remove(ref.key())) {
       FakePod again = new FakePod(new PodRef(ref.namespace(), ref.name(), "uid-" + uids.incrementAndGet()), pod.action);
@@ -301,7 +300,8 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
 
   @Override
   public synchronized PodsGoneResult awaitPodsGone(AwaitPodsGoneRequest request) {
-    calls.add("awaitPodsGone " + request.pods().size());
+    calls.add("awaitPodsGone " + request.pods().size() + " after=" + request.returnAfterSeconds());
+    pause();
     List<PodRef> gone = new ArrayList<>();
     List<PodRef> remaining = new ArrayList<>();
     for (PodRef ref : request.pods()) {
@@ -335,15 +335,8 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   }
 
   private static void pause() {
-    sleep(5);
-  }
-
-  private static void sleep(long millis) {
-    if (millis <= 0) {
-      return;
-    }
     try {
-      Thread.sleep(millis);
+      Thread.sleep(5);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);

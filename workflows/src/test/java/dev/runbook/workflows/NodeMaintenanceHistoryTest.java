@@ -12,7 +12,6 @@ import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.testing.TestWorkflowExtension;
 import java.time.Duration;
@@ -90,8 +89,7 @@ class NodeMaintenanceHistoryTest {
     WorkflowOptions empty = options.toBuilder().setWorkflowId("maintenance-of-an-empty-node").build();
     MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "kernel");
     request.setAutoResumeAfter(Duration.ofMinutes(1));
-    MaintenanceResult result =
-        WorkflowStub.fromTyped(Scenarios.start(client, empty, request)).getResult(MaintenanceResult.class);
+    MaintenanceResult result = Scenarios.result(Scenarios.start(client, empty, request));
     assertEquals(Stage.COMPLETED, result.stage());
     return client.fetchHistory(empty.getWorkflowId()).getEvents();
   }
@@ -152,7 +150,7 @@ class NodeMaintenanceHistoryTest {
     MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "kernel");
     request.setAutoResumeAfter(Duration.ofMinutes(1));
     NodeMaintenanceWorkflow maintenance = Scenarios.start(client, options, request);
-    MaintenanceResult result = WorkflowStub.fromTyped(maintenance).getResult(MaintenanceResult.class);
+    MaintenanceResult result = Scenarios.result(maintenance);
     assertEquals(Stage.COMPLETED, result.stage());
     return client.fetchHistory(options.getWorkflowId()).getEvents();
   }

@@ -13,6 +13,8 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Whole runs shared by the history tests and the history recorder. */
 final class Scenarios {
@@ -30,7 +32,7 @@ final class Scenarios {
     NodeMaintenanceWorkflow maintenance = start(client, options, MaintenanceRequest.forNode(NODE, "firmware upgrade"));
     awaitStage(maintenance, Stage.AWAITING_RESUME);
     maintenance.resume();
-    return WorkflowStub.fromTyped(maintenance).getResult(MaintenanceResult.class);
+    return result(maintenance);
   }
 
   /** A VM that cannot migrate outlasts the drain deadline; the operator escalates, then resumes. */
@@ -46,7 +48,19 @@ final class Scenarios {
     maintenance.escalate(new EscalateRequest(List.of("vms/virt-launcher-db-vm-xyz"), "local disk"));
     awaitStage(maintenance, Stage.AWAITING_RESUME);
     maintenance.resume();
-    return WorkflowStub.fromTyped(maintenance).getResult(MaintenanceResult.class);
+    return result(maintenance);
+  }
+
+  /**
+   * The run's result; a run that does not end within a minute fails the test instead of hanging the build (a
+   * workflow task that keeps failing retries forever).
+   */
+  static MaintenanceResult result(NodeMaintenanceWorkflow maintenance) {
+    try {
+      return WorkflowStub.fromTyped(maintenance).getResult(60, TimeUnit.SECONDS, MaintenanceResult.class);
+    } catch (TimeoutException e) {
+      throw new AssertionError("the maintenance did not end within 60 s", e);
+    }
   }
 
   static NodeMaintenanceWorkflow start(WorkflowClient client, WorkflowOptions options, MaintenanceRequest request) {

@@ -341,7 +341,14 @@ public final class ApiServer implements AutoCloseable {
       filter = filter.and(o -> t.name().equals(Json.text(o, "metadata.name")));
     }
     long timeoutSeconds = query.containsKey("timeoutSeconds") ? Long.parseLong(query.get("timeoutSeconds")) : 1800;
-    WatchStream stream = new WatchStream(t.type().storageKey(), t.type().namespaced() ? t.namespace() : null, filter);
+    String accept = exchange.getRequestHeaders().getFirst("Accept");
+    // kubectl get -w asks for table rows: each event then carries a one-row Table, as the apiserver sends it.
+    java.util.function.UnaryOperator<ObjectNode> render =
+        Tables.wanted(accept)
+            ? o -> Tables.table(t.type(), List.of(o), Long.parseLong(Json.text(o, "metadata.resourceVersion")))
+            : o -> o;
+    WatchStream stream =
+        new WatchStream(t.type().storageKey(), t.type().namespaced() ? t.namespace() : null, filter, render);
     store.watch(t.type(), query.get("resourceVersion"), stream);
     streams.add(stream);
     try {
@@ -375,13 +382,17 @@ public final class ApiServer implements AutoCloseable {
     private final String storageKey;
     private final String namespace;
     private final Predicate<JsonNode> filter;
+    private final java.util.function.UnaryOperator<ObjectNode> render;
     private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
     private volatile boolean closed;
 
-    WatchStream(String storageKey, String namespace, Predicate<JsonNode> filter) {
+    WatchStream(
+        String storageKey, String namespace, Predicate<JsonNode> filter,
+        java.util.function.UnaryOperator<ObjectNode> render) {
       this.storageKey = storageKey;
       this.namespace = namespace;
       this.filter = filter;
+      this.render = render;
     }
 
     @Override
@@ -406,7 +417,7 @@ public final class ApiServer implements AutoCloseable {
       }
       ObjectNode event = Json.object();
       event.put("type", type);
-      event.set("object", object);
+      event.set("object", render.apply(object));
       queue.add(Json.write(event));
       return true;
     }
@@ -439,7 +450,7 @@ public final class ApiServer implements AutoCloseable {
     try {
       String trimmed = body.trim();
       if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) {
-        return io.fabric8.kubernetes.client.utils.Serialization.yamlMapper().readTree(body);
+        return Json.YAML.readTree(body);
       }
       return Json.parse(body);
     } catch (RuntimeException e) {

@@ -1,18 +1,24 @@
 package dev.runbook.simulator.api;
 
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** JSON helpers over fabric8's own (Jackson 3) mapper, so objects round-trip exactly as the client writes them. */
+/**
+ * JSON helpers. Objects are kept as Jackson 3 trees (the Jackson fabric8 8.0 uses), converted to fabric8 model
+ * classes with fabric8's own serialization.
+ */
 public final class Json {
   private Json() {}
 
-  public static final ObjectMapper MAPPER = Serialization.jsonMapper();
+  public static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  public static final ObjectMapper YAML = tools.jackson.dataformat.yaml.YAMLMapper.builder().build();
+  private static final KubernetesSerialization KUBERNETES = new KubernetesSerialization();
 
   public static JsonNode parse(String text) {
     return MAPPER.readTree(text);
@@ -35,7 +41,7 @@ public final class Json {
   }
 
   public static <T> T convert(JsonNode node, Class<T> type) {
-    return MAPPER.treeToValue(node, type);
+    return KUBERNETES.convertValue(node, type);
   }
 
   /** A text field or "" when absent, following a dotted path ("spec.nodeName"). */

@@ -27,7 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@link #atomically}.
  */
 public final class ResourceStore {
-  private static final int HISTORY = 50_000;
+  private static final int HISTORY = 10_000;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final ResourceRegistry registry;

@@ -254,12 +254,12 @@ public final class MigrationController extends ReconcileLoop {
     // JSON merge patch: null removes the field, as KubeVirt leaves it unset after the guest moved.
     status.put("evacuationNodeName", null);
     patchVmi(vmi, status);
+    context.score().vmFate(vmi.namespace(), vmi.vmName(), "migrated to " + targetNode);
     KubeVirt.patch(
         KubeVirt.vmis(client).inNamespace(vmi.namespace()).withName(vmi.name()),
         Map.of("metadata", Map.of("labels", Map.of(KubeVirt.NODE_NAME_LABEL, targetNode))));
     transition(m, KubeVirt.SUCCEEDED, state, vmi);
     finishSourcePods(vmi, target);
-    context.score().vmFate(vmi.namespace(), vmi.vmName(), "migrated to " + targetNode);
     forget(m.uid());
   }
 

@@ -127,14 +127,28 @@ abstract class ReconcileLoop implements SimController {
     }
   }
 
-  @Override
-  public void close() {
+  /** Stops reconciling, waiting for a pass in flight to end; the watches stay open until {@link #close()}. */
+  void stop() {
     running = false;
-    informers.forEach(SharedIndexInformer::close);
-    informers.clear();
     Thread w = worker;
     if (w != null) {
       w.interrupt();
+      try {
+        w.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+  }
+
+  /**
+   * Stops first and closes the watches after: a watch closed while the API server is still sending it events can
+   * stall fabric8's mock server (its listener waits for the sender on the event loop the sender needs).
+   */
+  @Override
+  public void close() {
+    stop();
+    informers.forEach(SharedIndexInformer::close);
+    informers.clear();
   }
 }

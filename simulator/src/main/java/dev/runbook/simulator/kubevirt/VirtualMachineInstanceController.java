@@ -136,7 +136,8 @@ public final class VirtualMachineInstanceController extends ReconcileLoop {
             : live.stream().filter(p -> vmi.nodeName().equals(p.getSpec().getNodeName())).findFirst().orElse(null);
 
     switch (phase) {
-      case "", KubeVirt.PENDING -> {
+      case "" -> next = KubeVirt.PENDING;
+      case KubeVirt.PENDING -> {
         if (active == null) {
           client.resource(LauncherPods.launcher(vmi)).create();
         }

@@ -5,7 +5,6 @@ import dev.runbook.simulator.api.Json;
 import dev.runbook.simulator.api.ResourceStore;
 import dev.runbook.simulator.api.ResourceType;
 import dev.runbook.simulator.api.Selectors;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +50,7 @@ public final class ScenarioLoader {
   /** Parse the documents (a {@code kind: List} is unpacked). Fails on a document that is not an object. */
   public static List<ObjectNode> parse(String yaml) {
     List<ObjectNode> objects = new ArrayList<>();
-    try (MappingIterator<JsonNode> docs = Serialization.yamlMapper().readerFor(JsonNode.class).readValues(yaml)) {
+    try (MappingIterator<JsonNode> docs = Json.YAML.readerFor(JsonNode.class).readValues(yaml)) {
       while (docs.hasNext()) {
         JsonNode doc = docs.next();
         if (doc == null || doc.isNull() || doc.isMissingNode() || doc.isEmpty()) {
@@ -102,8 +101,14 @@ public final class ScenarioLoader {
         }
       }
       resolveOwners(object, namespace);
-      if (kind.equals("PodDisruptionBudget") && !object.has("status")) {
-        object.set("status", initialPdbStatus(object, namespace));
+      if (kind.equals("PodDisruptionBudget")) {
+        if (!object.has("status")) {
+          object.set("status", initialPdbStatus(object, namespace));
+        } else if (!object.path("status").has("observedGeneration")) {
+          // A status written in a scenario is current; without this the eviction API would answer 429 ("still
+          // being processed") until a disruption controller caught up.
+          ((ObjectNode) object.get("status")).put("observedGeneration", 1);
+        }
       }
       try {
         store.create(type, namespace, object, true);

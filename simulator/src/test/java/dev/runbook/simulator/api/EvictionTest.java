@@ -301,4 +301,39 @@ class EvictionTest {
     assertEquals("db", report.body().path("pdbDecisions").get(0).path("pdb").asString());
     assertTrue(report.body().path("violations").isEmpty());
   }
+
+  @Test
+  @DisplayName("a policy/v1beta1 Eviction body is accepted like a policy/v1 one")
+  void v1beta1Body() {
+    start(runningPod("shop", "db-0", "worker-1", "{app: db}") + pdb("shop", "db", "{app: db}", 1));
+
+    RawApi.Answer answer =
+        api.post("/api/v1/namespaces/shop/pods/db-0/eviction",
+            "{\"apiVersion\":\"policy/v1beta1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"db-0\"}}");
+
+    assertEquals(201, answer.code(), answer.body().toString());
+    assertEquals(0, pdbNamed("db").getStatus().getDisruptionsAllowed());
+  }
+
+  @Test
+  @DisplayName("a budget whose status overstates the healthy pods is caught as a PDB overrun when it is used")
+  void overrunIsRecorded() {
+    // The status claims one disruption is allowed, but db-1 is already down: granting it takes two of three.
+    start(runningPod("shop", "db-0", "worker-1", "{app: db}") + runningPod("shop", "db-2", "worker-1", "{app: db}")
+        + """
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: db-1, namespace: shop, labels: {app: db}}
+        spec: {nodeName: worker-1, containers: [{name: r, image: r}]}
+        status: {phase: Running, conditions: [{type: Ready, status: "False"}]}
+        """ + pdb("shop", "db", "{app: db}", 1));
+
+    assertEquals(201, api.evict("shop", "db-0", null).code());
+
+    List<ScoreReport.Violation> violations = cluster.report().violations();
+    assertEquals(1, violations.size(), violations.toString());
+    assertEquals("PDB overrun", violations.get(0).invariant());
+    assertTrue(violations.get(0).detail().contains("2 of 3 pods unavailable"), violations.get(0).detail());
+  }
 }

@@ -46,7 +46,7 @@ class EvacuationLimitsTest {
     List<String> vms = List.of("vm-a", "vm-b", "vm-c", "vm-d", "vm-e");
     for (String vm : vms) {
       cluster.vm(vm, KubeVirt.ALWAYS, KubeVirt.LIVE_MIGRATE, "disk-shared",
-          Map.of(SimAnnotations.MIGRATION_SECONDS, "10"));
+          Map.of(SimAnnotations.MIGRATION_SECONDS, "20"));
     }
     await().atMost(Duration.ofSeconds(15)).until(() -> vms.stream().allMatch(vm -> {
       Vmi vmi = cluster.vmi(vm);
@@ -58,7 +58,7 @@ class EvacuationLimitsTest {
 
     Map<String, String> phases = new ConcurrentHashMap<>();
     AtomicInteger maxActive = new AtomicInteger();
-    try (Watch ignored = KubeVirt.migrations(cluster.client).inNamespace(TestCluster.NS).watch(new Watcher<>() {
+    try (Watch watch = KubeVirt.migrations(cluster.client).inNamespace(TestCluster.NS).watch(new Watcher<>() {
       @Override
       public void eventReceived(Action action, GenericKubernetesResource resource) {
         Vmim m = new Vmim(resource);
@@ -75,6 +75,7 @@ class EvacuationLimitsTest {
 
       await().atMost(Duration.ofSeconds(30)).until(() ->
           vms.stream().allMatch(vm -> !"worker-1".equals(cluster.vmi(vm).nodeName())));
+      assertNotNull(watch);
     }
     assertEquals(2, maxActive.get(), "two migrations ran side by side, never more");
     for (String vm : vms) {

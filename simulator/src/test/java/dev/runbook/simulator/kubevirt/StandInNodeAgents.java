@@ -102,5 +102,10 @@ final class StandInNodeAgents implements AutoCloseable {
   public void close() {
     running = false;
     thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

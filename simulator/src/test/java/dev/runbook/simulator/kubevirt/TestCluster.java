@@ -179,10 +179,12 @@ final class TestCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    controllers.forEach(SimController::close);
+    // Quiesce every writer before any watch closes (see ReconcileLoop#close).
     if (agents != null) {
       agents.close();
     }
+    controllers.forEach(c -> ((ReconcileLoop) c).stop());
+    controllers.forEach(SimController::close);
     clock.close();
     client.close();
     try {

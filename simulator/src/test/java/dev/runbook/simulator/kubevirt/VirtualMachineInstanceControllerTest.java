@@ -16,20 +16,27 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 class VirtualMachineInstanceControllerTest {
   private TestCluster cluster;
 
+  /** Most tests start with a running cluster of one node; a few set things up before the controllers start. */
   @BeforeEach
-  void startCluster() {
-    cluster = new TestCluster().running();
-    cluster.node("worker-1");
+  void startCluster(TestInfo test) {
+    if (!test.getTags().contains("own-cluster")) {
+      cluster = new TestCluster().running();
+      cluster.node("worker-1");
+    }
   }
 
   @AfterEach
   void stopCluster() {
-    cluster.close();
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   private Vmi awaitRunning(String name) {
@@ -52,7 +59,7 @@ class VirtualMachineInstanceControllerTest {
     assertEquals("worker-1", vmi.labels().get(KubeVirt.NODE_NAME_LABEL));
     assertEquals(KubeVirt.LIVE_MIGRATE, vmi.string("status", "evictionStrategy"));
     assertEquals("fedora", vmi.ownerVm());
-    assertEquals(List.of("Scheduling", "Scheduled", "Running"),
+    assertEquals(List.of("Pending", "Scheduling", "Scheduled", "Running"),
         vmi.list("status", "phaseTransitionTimestamps").stream().map(t -> ((Map<?, ?>) t).get("phase")).toList());
     Pod pod = cluster.launcher("fedora");
     assertTrue(pod.getMetadata().getName().matches("virt-launcher-fedora-[bcdfghjklmnpqrstvwxz2456789]{5}"),
@@ -94,8 +101,8 @@ class VirtualMachineInstanceControllerTest {
 
   @Test
   @DisplayName("a VMI placed by a scenario as already running on a node gets its launcher pod on that node")
+  @Tag("own-cluster")
   void adoptsPrePlacedRunningVmi() {
-    cluster.close();
     cluster = new TestCluster();
     cluster.node("worker-1");
     GenericKubernetesResource vmi = KubeVirt.vmis(cluster.client).inNamespace(TestCluster.NS).resource(
@@ -120,9 +127,47 @@ class VirtualMachineInstanceControllerTest {
   }
 
   @Test
+  @DisplayName("a scenario's VM, running VMI and launcher pod are adopted as they are, without a second pod")
+  @Tag("own-cluster")
+  void adoptsPrePlacedVmVmiAndPod() {
+    cluster = new TestCluster();
+    cluster.node("worker-1");
+    cluster.node("worker-2");
+    cluster.pvc("disk-shared", "ReadWriteMany");
+    GenericKubernetesResource vm =
+        cluster.vm("placed", KubeVirt.ALWAYS, KubeVirt.LIVE_MIGRATE, "disk-shared", Map.of());
+    GenericKubernetesResource vmi = KubeVirt.vmis(cluster.client).inNamespace(TestCluster.NS).resource(
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion(KubeVirt.API_VERSION).withKind("VirtualMachineInstance")
+            .withNewMetadata().withName("placed").withNamespace(TestCluster.NS).endMetadata()
+            .withAdditionalProperties(Map.of("spec", new Vm(vm).template().get("spec")))
+            .build()).create();
+    KubeVirt.patchStatus(KubeVirt.vmis(cluster.client).inNamespace(TestCluster.NS).withName("placed"), vmi,
+        Map.of("phase", "Running", "nodeName", "worker-2"));
+    Pod scenarioPod = LauncherPods.launcher(new Vmi(vmi));
+    scenarioPod.getMetadata().getLabels().put(KubeVirt.CREATED_BY_LABEL, "uid-unknown-to-the-scenario");
+    scenarioPod.getMetadata().setOwnerReferences(List.of());
+    scenarioPod.getSpec().setNodeName("worker-2");
+    Pod placedPod = cluster.client.resource(scenarioPod).create();
+
+    cluster.running();
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Vmi adopted = cluster.vmi("placed");
+      assertEquals(new Vm(vm).uid(), adopted.controllerOwner().orElseThrow().getUid());
+      List<Pod> pods = cluster.launcherPods(adopted);
+      assertEquals(List.of(placedPod.getMetadata().getName()), pods.stream().map(p -> p.getMetadata().getName()).toList());
+      assertEquals(adopted.uid(), pods.get(0).getMetadata().getOwnerReferences().get(0).getUid());
+      assertEquals(KubeVirt.RUNNING, adopted.phase());
+      assertEquals("worker-2", adopted.nodeName());
+      assertTrue(adopted.migratable());
+    });
+  }
+
+  @Test
   @DisplayName("a VM that should run but finds no node for its new VMI is reported lost")
+  @Tag("own-cluster")
   void vmWithNowhereToRestartIsLost() {
-    cluster.close();
     // Sped up so that VirtualMachineController.LOST_AFTER (5 simulated minutes) passes in about a second.
     cluster = new TestCluster(dev.runbook.simulator.SimSettings.defaults(), 300).running();
     cluster.node("worker-1");

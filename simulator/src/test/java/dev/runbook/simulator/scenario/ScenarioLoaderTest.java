@@ -71,6 +71,24 @@ class ScenarioLoaderTest {
   }
 
   @Test
+  @DisplayName("a PDB status written in the scenario is taken as current, observedGeneration or not")
+  void writtenPdbStatusIsCurrent() {
+    String yaml = """
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: db, namespace: shop}
+        spec: {maxUnavailable: 1, selector: {matchLabels: {app: db}}}
+        status: {disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3}
+        """;
+    try (SimulatedCluster cluster = SimulatedCluster.builder().scenario(yaml).start()) {
+      PodDisruptionBudget pdb = cluster.client().policy().v1().podDisruptionBudget().inNamespace("shop")
+          .withName("db").get();
+      assertEquals(pdb.getMetadata().getGeneration(), pdb.getStatus().getObservedGeneration());
+      assertEquals(1, pdb.getStatus().getDisruptionsAllowed());
+    }
+  }
+
+  @Test
   @DisplayName("a document of an unknown kind is refused with its name")
   void unknownKind() {
     IllegalArgumentException e =

@@ -1,0 +1,192 @@
+package dev.runbook.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.runbook.activities.KubernetesClients;
+import dev.runbook.simulator.SimulatedCluster;
+import dev.runbook.simulator.score.ScoreReport;
+import dev.runbook.workflows.NodeMaintenanceWorkflow;
+import dev.runbook.workflows.model.BlockerKind;
+import dev.runbook.workflows.model.EscalateRequest;
+import dev.runbook.workflows.model.MaintenanceRequest;
+import dev.runbook.workflows.model.MaintenanceResult;
+import dev.runbook.workflows.model.MaintenanceStatus;
+import dev.runbook.workflows.model.Stage;
+import dev.runbook.workflows.model.VmState;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowServiceException;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole stack but the Temporal server process: the real SDK on temporal-testing's in-memory service (real
+ * time, no skipping), the real activities over HTTP, and the simulated demo cluster with its controllers.
+ */
+class NodeMaintenanceOnSimulatedClusterIT {
+  private static final String NODE = "worker-1";
+  private static final ResourceDefinitionContext VMI =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("kubevirt.io")
+          .withVersion("v1")
+          .withKind("VirtualMachineInstance")
+          .withPlural("virtualmachineinstances")
+          .withNamespaced(true)
+          .build();
+
+  @TempDir Path tmp;
+  private SimulatedCluster cluster;
+  private KubernetesClients kube;
+  private TestWorkflowEnvironment env;
+  private MaintenanceWorker worker;
+
+  @BeforeEach
+  void startClusterTemporalAndWorker() throws Exception {
+    cluster = SimulatedCluster.builder().demoScenario().speed(10).withDefaultControllers().start();
+    kube = KubernetesClients.fromKubeconfig(Files.readString(cluster.writeKubeconfig(tmp.resolve("kubeconfig"))));
+    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    env.start();
+    worker = startWorker();
+  }
+
+  @AfterEach
+  void stopEverything() {
+    if (worker != null) {
+      worker.close();
+    }
+    if (env != null) {
+      env.close();
+    }
+    if (kube != null) {
+      kube.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void drainsTheDemoNodeEscalatesTheStuckVmAndRestoresTheNodeOnResume() throws Exception {
+    NodeMaintenanceWorkflow maintenance = start(Duration.ofSeconds(20));
+
+    // The LiveMigrate VM on a ReadWriteOnce disk cannot move: after the deadline the drain waits for the operator.
+    MaintenanceStatus blocked = awaitStage(maintenance, Stage.DRAIN_BLOCKED, Duration.ofSeconds(90));
+    assertTrue(blocked.awaitingOperator());
+    assertTrue(
+        blocked.blockers().stream()
+            .anyMatch(b -> b.kind() == BlockerKind.VM_NOT_MIGRATABLE && b.pod().contains("virt-launcher-fedora-rwo")),
+        "blockers: " + blocked.blockers());
+
+    maintenance.escalate(new EscalateRequest(List.of(), "hardware window"));
+    MaintenanceStatus drained = awaitStage(maintenance, Stage.AWAITING_RESUME, Duration.ofSeconds(90));
+
+    KubernetesClient client = cluster.client();
+    Node node = client.nodes().withName(NODE).get();
+    assertTrue(Boolean.TRUE.equals(node.getSpec().getUnschedulable()), "the node stays cordoned in maintenance");
+    assertTrue(hasDrainTaint(node));
+    assertEquals(Set.of("DaemonSet"), ownerKindsOfPodsOn(client, NODE), "only DaemonSet pods remain on " + NODE);
+    assertEquals(100, drained.drainProgress());
+    assertTrue(drained.pendingPods().isEmpty(), "pending: " + drained.pendingPods());
+
+    GenericKubernetesResource liveVm = client.genericKubernetesResources(VMI).inNamespace("vms").withName("rhel-db-live").get();
+    Map<String, Object> vmiStatus = liveVm.get("status");
+    assertNotEquals(NODE, vmiStatus.get("nodeName"), "the RWX LiveMigrate VM was live-migrated away");
+    assertEquals(Boolean.TRUE, ((Map<?, ?>) vmiStatus.get("migrationState")).get("completed"));
+    assertTrue(
+        drained.vms().stream().anyMatch(v -> v.name().equals("rhel-db-live") && v.state() == VmState.MIGRATED),
+        "vms: " + drained.vms());
+    assertTrue(
+        drained.vms().stream().anyMatch(v -> v.name().contains("fedora-rwo") && v.state() == VmState.FORCE_STOPPED),
+        "vms: " + drained.vms());
+
+    maintenance.resume();
+    MaintenanceResult result =
+        env.getWorkflowClient()
+            .newUntypedWorkflowStub(NodeMaintenanceWorkflow.workflowId(NODE))
+            .getResult(60, TimeUnit.SECONDS, MaintenanceResult.class);
+    assertEquals(Stage.COMPLETED, result.stage());
+
+    Node restored = client.nodes().withName(NODE).get();
+    assertFalse(Boolean.TRUE.equals(restored.getSpec().getUnschedulable()), "the node is schedulable again");
+    assertFalse(hasDrainTaint(restored));
+    assertTrue(
+        client.leases().inAnyNamespace().list().getItems().stream()
+            .noneMatch(l -> NodeMaintenanceWorkflow.workflowId(NODE).equals(l.getSpec().getHolderIdentity())),
+        "the maintenance Lease is released");
+
+    ScoreReport score = cluster.report();
+    assertTrue(score.clean(), "simulator invariants: " + score.violations());
+  }
+
+  private MaintenanceWorker startWorker() {
+    return MaintenanceWorker.start(env.getWorkflowClient(), kube, WorkerConfig.defaults());
+  }
+
+  private NodeMaintenanceWorkflow start(Duration drainDeadline) {
+    MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "firmware upgrade");
+    request.setDrainDeadline(drainDeadline);
+    NodeMaintenanceWorkflow maintenance =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                NodeMaintenanceWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId(NodeMaintenanceWorkflow.workflowId(NODE))
+                    .setTaskQueue(NodeMaintenanceWorkflow.DEFAULT_TASK_QUEUE)
+                    .build());
+    WorkflowClient.start(maintenance::run, request);
+    return maintenance;
+  }
+
+  private static MaintenanceStatus awaitStage(NodeMaintenanceWorkflow maintenance, Stage stage, Duration atMost) {
+    return await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(200))
+        // A query can time out while a workflow task is in flight on a busy machine; the next poll asks again.
+        .ignoreExceptionsInstanceOf(WorkflowServiceException.class)
+        .until(maintenance::status, s -> {
+          assertFalse(s.stage().isFinal() && s.stage() != stage, () -> "ended early: " + s);
+          return s.stage() == stage;
+        });
+  }
+
+  private static boolean hasDrainTaint(Node node) {
+    return node.getSpec().getTaints() != null
+        && node.getSpec().getTaints().stream()
+            .anyMatch(t -> "medik8s.io/drain".equals(t.getKey()) && "NoSchedule".equals(t.getEffect()));
+  }
+
+  private static Set<String> ownerKindsOfPodsOn(KubernetesClient client, String node) {
+    return client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems().stream()
+        .map(NodeMaintenanceOnSimulatedClusterIT::ownerKind)
+        .collect(Collectors.toSet());
+  }
+
+  private static String ownerKind(Pod pod) {
+    return pod.getMetadata().getOwnerReferences().stream()
+        .filter(o -> Boolean.TRUE.equals(o.getController()))
+        .map(o -> o.getKind())
+        .findFirst()
+        .orElse("none");
+  }
+}
