@@ -33,10 +33,8 @@ final class SimulatedDemoWorld implements DemoWorld {
     try {
       // The cluster owns and closes both clients; the eviction client never retries so a PDB's 429 is seen at once.
       KubernetesClients kube = new KubernetesClients(cluster.client(), cluster.newClient(c -> c.withRequestRetryBackoffLimit(0)));
-      WorkerConfig defaults = WorkerConfig.defaults();
       // A short grace: at the end of the demo nothing is left running that Temporal would need to retry.
-      WorkerConfig config =
-          new WorkerConfig(taskQueue, defaults.maxConcurrentActivities(), defaults.maxConcurrentWorkflowTasks(), Duration.ofSeconds(2));
+      WorkerConfig config = WorkerConfig.defaults().withTaskQueue(taskQueue).withShutdownGrace(Duration.ofSeconds(2));
       return new SimulatedDemoWorld(cluster, MaintenanceWorker.start(temporal, kube, config));
     } catch (RuntimeException e) {
       cluster.close();
