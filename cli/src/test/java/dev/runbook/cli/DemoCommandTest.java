@@ -80,10 +80,10 @@ class DemoCommandTest {
   }
 
   @Test
-  void theDefaultDrainDeadlineIsFifteenMinutesOfClusterTime() {
-    assertEquals(java.time.Duration.ofSeconds(90), DemoCommand.scaledDeadline(10));
-    assertEquals(java.time.Duration.ofSeconds(45), DemoCommand.scaledDeadline(20));
-    assertEquals(java.time.Duration.ofSeconds(20), DemoCommand.scaledDeadline(1000), "never shorter than 20s");
+  void theDemoDrainDeadlineIsThreeMinutesOfClusterTime() {
+    assertEquals(java.time.Duration.ofSeconds(18), DemoCommand.scaledDeadline(10));
+    assertEquals(java.time.Duration.ofSeconds(36), DemoCommand.scaledDeadline(5));
+    assertEquals(java.time.Duration.ofSeconds(15), DemoCommand.scaledDeadline(1000), "never shorter than 15s");
   }
 
   @Test

@@ -103,7 +103,8 @@ public final class DemoReport {
         } else if (code == 429 && !e.path("pdb").asText("").isEmpty()) {
           pdbRefused++;
         } else if (code == 429) {
-          // KubeVirt's eviction webhook answers 429 to a migratable VM's launcher pod while it evacuates the VM.
+          // KubeVirt's eviction webhook answers 429 both to a migratable VM's launcher pod (it starts an evacuation)
+          // and to a VM that cannot leave (LiveMigrate without live migration); the report does not tell them apart.
           evacuations++;
         } else {
           other++;
@@ -112,7 +113,7 @@ public final class DemoReport {
       out.append("  ").append(evictions.size()).append(" eviction requests answered: ").append(allowed).append(" allowed, ")
           .append(pdbRefused).append(" refused by PodDisruptionBudgets (429)");
       if (evacuations > 0) {
-        out.append(", ").append(evacuations).append(" answered by KubeVirt starting an evacuation (429)");
+        out.append(", ").append(evacuations).append(" answered by KubeVirt's eviction webhook (429: evacuation started, or the VM cannot leave)");
       }
       if (other > 0) {
         out.append(", ").append(other).append(" other errors");
@@ -133,6 +134,9 @@ public final class DemoReport {
 
   /** Where the pod's workload runs now: the same name (StatefulSet) or its owner's other pods, off this node. */
   private String whereNow(PodProgress p) {
+    if ("DELETE_FINISHED".equals(p.action())) {
+      return "had finished; deleted, nothing to restart";
+    }
     JsonNode placed = report.path("pods");
     if (!placed.isArray()) {
       return "(placement not reported)";

@@ -92,7 +92,7 @@ class DemoReportTest {
         "vms/lab  LiveMigrateIfPossible  Manual        stayed off",
         "Stayed on the node",
         "kube-system/node-exporter-q  DaemonSet/node-exporter  DaemonSet pod, ignored by the drain",
-        "5 eviction requests answered: 3 allowed, 1 refused by PodDisruptionBudgets (429), 1 answered by KubeVirt starting an evacuation (429)",
+        "5 eviction requests answered: 3 allowed, 1 refused by PodDisruptionBudgets (429), 1 answered by KubeVirt's eviction webhook (429: evacuation started, or the VM cannot leave)",
         "invariants: none broken");
     doesNotContain(text, "virt-launcher", "did not leave");
   }
