@@ -43,13 +43,24 @@ public final class DaemonSetController extends InformingController {
   @Override
   protected void startInformers() {
     daemonSets = inform(client.apps().daemonSets().inAnyNamespace(), ds -> loop.enqueue(Pods.key(ds)));
-    pods = inform(client.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.controllerKey(pod, "DaemonSet")));
+    pods = inform(client.pods().inAnyNamespace(), this::onPod);
     nodes = inform(client.nodes(), node -> requeueAll());
   }
 
   private void requeueAll() {
     if (daemonSets != null) {
       daemonSets.getStore().list().forEach(ds -> loop.enqueue(Pods.key(ds)));
+    }
+  }
+
+  private void onPod(Pod pod) {
+    if (Pods.controllerOf(pod).isPresent()) {
+      loop.enqueue(Pods.controllerKey(pod, "DaemonSet"));
+    } else if (daemonSets != null) {
+      daemonSets.getStore().list().stream()
+          .filter(ds -> ds.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace()))
+          .filter(ds -> Placement.matches(ds.getSpec().getSelector(), pod.getMetadata().getLabels()))
+          .forEach(ds -> loop.enqueue(Pods.key(ds)));
     }
   }
 
@@ -92,6 +103,9 @@ public final class DaemonSetController extends InformingController {
     Set<String> awaited =
         creations.awaited(
             key, e -> pods.getStore().getByKey(Pods.key(namespace, e.substring(e.indexOf('|') + 1))) != null);
+    if (Adoption.adoptOrphans(client, ds, ds.getSpec().getSelector(), pods.getStore().list(), Pods::isBound)) {
+      return;
+    }
     List<Pod> owned =
         pods.getStore().list().stream()
             .filter(p -> namespace.equals(p.getMetadata().getNamespace()) && Pods.isControlledBy(p, ds))

@@ -52,7 +52,10 @@ public final class DeploymentController extends InformingController {
             .filter(rs -> namespace.equals(rs.getMetadata().getNamespace()) && Pods.isControlledBy(rs, deployment))
             .toList();
     ReplicaSet current =
-        owned.stream().filter(rs -> hash.equals(labels(rs.getMetadata()).get(POD_TEMPLATE_HASH))).findFirst().orElse(null);
+        owned.stream()
+            .filter(rs -> sameTemplateIgnoringHash(rs, deployment))
+            .findFirst()
+            .orElseGet(() -> owned.stream().filter(rs -> hash.equals(labels(rs.getMetadata()).get(POD_TEMPLATE_HASH))).findFirst().orElse(null));
     if (current == null) {
       String name = deployment.getMetadata().getName() + "-" + hash;
       if (replicaSets.getStore().getByKey(Pods.key(namespace, name)) == null) {
@@ -67,6 +70,36 @@ public final class DeploymentController extends InformingController {
       }
     }
     writeStatus(deployment, owned, current, replicas);
+  }
+
+  /**
+   * The real controller's EqualIgnoreHash: the ReplicaSet is the Deployment's current one if its pod template, without
+   * the pod-template-hash label, is the Deployment's. Matching by template and not by name keeps a scenario's
+   * ReplicaSet (whose hash another implementation computed) instead of replacing all its pods.
+   */
+  @SuppressWarnings("unchecked")
+  private static boolean sameTemplateIgnoringHash(ReplicaSet rs, Deployment deployment) {
+    if (rs.getSpec() == null || rs.getSpec().getTemplate() == null) {
+      return false;
+    }
+    Map<String, Object> rsTemplate = Serialization.unmarshal(Serialization.asJson(rs.getSpec().getTemplate()), Map.class);
+    Map<String, Object> wanted = Serialization.unmarshal(Serialization.asJson(deployment.getSpec().getTemplate()), Map.class);
+    for (Map<String, Object> template : List.of(rsTemplate, wanted)) {
+      Object meta = template.get("metadata");
+      if (meta instanceof Map<?, ?> m) {
+        Object podLabels = m.get("labels");
+        if (podLabels instanceof Map<?, ?> l) {
+          ((Map<String, Object>) l).remove(POD_TEMPLATE_HASH);
+          if (l.isEmpty()) {
+            ((Map<String, Object>) m).remove("labels");
+          }
+        }
+        if (m.isEmpty()) {
+          template.remove("metadata");
+        }
+      }
+    }
+    return Objects.equals(rsTemplate, wanted);
   }
 
   private ReplicaSet newReplicaSet(Deployment deployment, String name, String hash, int replicas) {

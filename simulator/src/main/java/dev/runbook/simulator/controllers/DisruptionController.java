@@ -173,7 +173,7 @@ public final class DisruptionController extends InformingController {
 
   private static Instant parse(String timestamp) {
     try {
-      return Instant.parse(timestamp);
+      return java.time.OffsetDateTime.parse(timestamp).toInstant(); // RFC 3339: Z or an offset, optional fraction
     } catch (RuntimeException e) {
       return Instant.EPOCH; // unreadable: treat as expired rather than block the budget forever
     }

@@ -143,7 +143,7 @@ public final class Kubelet extends InformingController {
     conditions.put("Ready", PodStatuses.condition("Ready", ready, reason, null));
     String startedAt = Pods.now();
     List<Map<String, Object>> containers = new ArrayList<>();
-    for (Container c : pod.getSpec().getContainers()) {
+    for (Container c : containers(pod)) {
       Map<String, Object> status = containerStatus(pod, c);
       status.put("ready", ready);
       status.put("started", true);
@@ -173,7 +173,7 @@ public final class Kubelet extends InformingController {
     conditions.put("Ready", PodStatuses.condition("Ready", false, "PodCompleted", null));
     String finishedAt = Pods.now();
     List<Map<String, Object>> containers = new ArrayList<>();
-    for (Container c : pod.getSpec().getContainers()) {
+    for (Container c : containers(pod)) {
       Map<String, Object> status = containerStatus(pod, c);
       status.put("ready", false);
       status.put("started", false);
@@ -185,6 +185,10 @@ public final class Kubelet extends InformingController {
     status.put("conditions", PodStatuses.conditionsWith(pod, conditions));
     status.put("containerStatuses", containers);
     PodStatuses.patchStatus(client, pod, status);
+  }
+
+  private static List<Container> containers(Pod pod) {
+    return pod.getSpec().getContainers() == null ? List.of() : pod.getSpec().getContainers();
   }
 
   private static Map<String, Object> containerStatus(Pod pod, Container c) {

@@ -3,10 +3,7 @@ package dev.runbook.simulator.controllers;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +19,8 @@ public final class ReplicaSetController extends InformingController {
   private SharedIndexInformer<ReplicaSet> replicaSets;
   private SharedIndexInformer<Pod> pods;
   private final Expectations creations = new Expectations();
+  /** Pods we asked to delete that the cache still shows active: not to be counted, nor deleted a second time. */
+  private final Expectations deletions = new Expectations();
 
   @Override
   public String name() {
@@ -31,7 +30,19 @@ public final class ReplicaSetController extends InformingController {
   @Override
   protected void startInformers() {
     replicaSets = inform(client.apps().replicaSets().inAnyNamespace(), rs -> loop.enqueue(Pods.key(rs)));
-    pods = inform(client.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.controllerKey(pod, "ReplicaSet")));
+    pods = inform(client.pods().inAnyNamespace(), this::onPod);
+  }
+
+  private void onPod(Pod pod) {
+    if (Pods.controllerOf(pod).isPresent()) {
+      loop.enqueue(Pods.controllerKey(pod, "ReplicaSet"));
+    } else if (replicaSets != null) {
+      // an orphan: any ReplicaSet that selects it may adopt it
+      replicaSets.getStore().list().stream()
+          .filter(rs -> rs.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace()))
+          .filter(rs -> Placement.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels()))
+          .forEach(rs -> loop.enqueue(Pods.key(rs)));
+    }
   }
 
   @Override
@@ -39,17 +50,26 @@ public final class ReplicaSetController extends InformingController {
     ReplicaSet rs = replicaSets.getStore().getByKey(key);
     if (rs == null) {
       creations.forgetOwner(key);
+      deletions.forgetOwner(key);
       return;
     }
     if (Pods.isTerminating(rs)) {
       return; // its pods are garbage-collected by the API server
     }
     String namespace = rs.getMetadata().getNamespace();
+    if (Adoption.adoptOrphans(client, rs, rs.getSpec().getSelector(), pods.getStore().list(), pod -> true)) {
+      return; // the adopted pods come back through the watch
+    }
     List<Pod> owned =
         pods.getStore().list().stream()
             .filter(p -> namespace.equals(p.getMetadata().getNamespace()) && Pods.isControlledBy(p, rs))
             .toList();
-    List<Pod> active = owned.stream().filter(Pods::isActive).toList();
+    Set<String> deleting =
+        deletions.awaited(key, name -> {
+          Pod pod = pods.getStore().getByKey(Pods.key(namespace, name));
+          return pod == null || !Pods.isActive(pod);
+        });
+    List<Pod> active = owned.stream().filter(Pods::isActive).filter(p -> !deleting.contains(p.getMetadata().getName())).toList();
     Set<String> awaited = creations.awaited(key, name -> pods.getStore().getByKey(Pods.key(namespace, name)) != null);
     int wanted = rs.getSpec().getReplicas() == null ? 1 : rs.getSpec().getReplicas();
     int diff = wanted - active.size() - awaited.size();
@@ -58,7 +78,7 @@ public final class ReplicaSetController extends InformingController {
         createPod(rs, key);
       }
     } else if (diff < 0 && awaited.isEmpty()) {
-      active.stream().sorted(DELETION_ORDER).limit(-diff).forEach(this::deletePod);
+      active.stream().sorted(DELETION_ORDER).limit(-diff).forEach(pod -> deletePod(key, pod));
     }
     writeStatus(rs, active);
   }
@@ -83,8 +103,14 @@ public final class ReplicaSetController extends InformingController {
     }
   }
 
-  private void deletePod(Pod pod) {
-    client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+  private void deletePod(String key, Pod pod) {
+    deletions.expect(key, pod.getMetadata().getName());
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+    } catch (KubernetesClientException e) {
+      deletions.forget(key, pod.getMetadata().getName());
+      throw e;
+    }
   }
 
   private void writeStatus(ReplicaSet rs, List<Pod> active) {

@@ -38,7 +38,18 @@ public final class StatefulSetController extends InformingController {
   @Override
   protected void startInformers() {
     statefulSets = inform(client.apps().statefulSets().inAnyNamespace(), sts -> loop.enqueue(Pods.key(sts)));
-    pods = inform(client.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.controllerKey(pod, "StatefulSet")));
+    pods = inform(client.pods().inAnyNamespace(), this::onPod);
+  }
+
+  private void onPod(Pod pod) {
+    if (Pods.controllerOf(pod).isPresent()) {
+      loop.enqueue(Pods.controllerKey(pod, "StatefulSet"));
+    } else if (statefulSets != null) {
+      statefulSets.getStore().list().stream()
+          .filter(sts -> sts.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace()))
+          .filter(sts -> Placement.matches(sts.getSpec().getSelector(), pod.getMetadata().getLabels()))
+          .forEach(sts -> loop.enqueue(Pods.key(sts)));
+    }
   }
 
   @Override
@@ -56,6 +67,11 @@ public final class StatefulSetController extends InformingController {
     int replicas = sts.getSpec().getReplicas() == null ? 1 : sts.getSpec().getReplicas();
     boolean parallel = "Parallel".equals(sts.getSpec().getPodManagementPolicy());
     Set<String> awaited = creations.awaited(key, podName -> pods.getStore().getByKey(Pods.key(namespace, podName)) != null);
+    // the real controller adopts only pods whose name makes them members: <sts>-<ordinal>
+    if (Adoption.adoptOrphans(
+        client, sts, sts.getSpec().getSelector(), pods.getStore().list(), pod -> pod.getMetadata().getName().matches(java.util.regex.Pattern.quote(name) + "-\\d+"))) {
+      return;
+    }
     List<Pod> owned =
         pods.getStore().list().stream()
             .filter(p -> namespace.equals(p.getMetadata().getNamespace()) && Pods.isControlledBy(p, sts))

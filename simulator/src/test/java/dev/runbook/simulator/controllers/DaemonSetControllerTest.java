@@ -106,7 +106,7 @@ class DaemonSetControllerTest {
     assertEquals(2, daemonSet("agent").getStatus().getDesiredNumberScheduled());
     assertEquals(existing, podOn("worker-1").getMetadata().getName(), "NoSchedule does not evict a running pod");
     cluster.client.pods().inNamespace(NS).withName(existing).delete();
-    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(30))
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(60))
         .until(() -> !podsPerNode().containsKey("worker-1"));
   }
 

@@ -24,8 +24,12 @@ class DeploymentControllerTest {
 
   @BeforeEach
   void startCluster() {
-    cluster = new TestCluster().run(new Scheduler(), new Kubelet(), new ReplicaSetController(), new DeploymentController());
+    cluster = new TestCluster();
     cluster.node("worker-1");
+  }
+
+  private void startControllers() {
+    cluster.run(new Scheduler(), new Kubelet(), new ReplicaSetController(), new DeploymentController());
   }
 
   @AfterEach
@@ -36,6 +40,7 @@ class DeploymentControllerTest {
   @Test
   @DisplayName("owns one ReplicaSet named after its pod-template-hash, whose pods carry the hash, and reports availability")
   void ownsOneReplicaSetNamedAfterItsTemplateHash() {
+    startControllers();
     Deployment deployment = createDeployment("web", 2);
 
     await().untilAsserted(() -> {
@@ -63,6 +68,7 @@ class DeploymentControllerTest {
   @Test
   @DisplayName("scaling the Deployment scales its ReplicaSet")
   void scalingTheDeploymentScalesItsReplicaSet() {
+    startControllers();
     createDeployment("web", 1);
     await().until(() -> cluster.pods().size() == 1);
 
@@ -70,6 +76,29 @@ class DeploymentControllerTest {
 
     await().untilAsserted(() -> assertEquals(3, cluster.pods().size()));
     assertEquals(1, cluster.client.apps().replicaSets().inNamespace(NS).list().getItems().size());
+  }
+
+  @Test
+  @DisplayName("keeps a scenario's ReplicaSet with the same template, whatever hash named it")
+  void keepsAnExistingReplicaSetWithItsTemplate() {
+    Deployment deployment = createDeployment("web", 2);
+    Map<String, String> podLabels = Map.of("app", "web", DeploymentController.POD_TEMPLATE_HASH, "6d8f7c9b5");
+    io.fabric8.kubernetes.api.model.apps.ReplicaSet scenarioRs = cluster.client.apps().replicaSets().inNamespace(NS)
+        .resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
+            .withNewMetadata().withName("web-6d8f7c9b5").withNamespace(NS).withLabels(podLabels)
+            .withOwnerReferences(Pods.controllerReference(deployment)).endMetadata()
+            .withNewSpec().withReplicas(2).withNewSelector().withMatchLabels(podLabels).endSelector()
+            .withTemplate(TestCluster.template(podLabels)).endSpec()
+            .build())
+        .create();
+
+    startControllers();
+
+    await().untilAsserted(() -> assertEquals(2, cluster.pods().size()));
+    await().during(java.time.Duration.ofMillis(1500)).atMost(java.time.Duration.ofSeconds(60))
+        .until(() -> cluster.client.apps().replicaSets().inNamespace(NS).list().getItems().size() == 1);
+    assertEquals(scenarioRs.getMetadata().getUid(),
+        cluster.client.apps().replicaSets().inNamespace(NS).list().getItems().get(0).getMetadata().getUid());
   }
 
   @Test

@@ -98,8 +98,8 @@ class DisruptionControllerTest {
   @Test
   @DisplayName("a pod listed in disruptedPods is not healthy until the entry expires")
   void disruptedPodIsNotHealthyUntilTheEntryExpires() {
-    // 4 s: long enough to see the pod counted out on a busy machine, short enough to see the entry expire
-    cluster = new TestCluster().run(new DisruptionController(Duration.ofSeconds(4)));
+    // 8 s: long enough to see the pod counted out on a busy machine, short enough to see the entry expire
+    cluster = new TestCluster().run(new DisruptionController(Duration.ofSeconds(8)));
     readyCachePods(3);
     createPdb("cache", new IntOrString(2), null);
     await().untilAsserted(() -> assertStatus(3, 3, 2, 1));

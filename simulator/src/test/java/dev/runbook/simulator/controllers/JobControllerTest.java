@@ -64,7 +64,7 @@ class JobControllerTest {
 
     cluster.client.pods().inNamespace(NS).withName(cluster.pods().get(0).getMetadata().getName()).delete();
 
-    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(30)).until(() -> cluster.pods().isEmpty());
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(60)).until(() -> cluster.pods().isEmpty());
     assertEquals(1, status("once").getSucceeded());
   }
 

@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.runbook.simulator.SimAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,8 +53,8 @@ class KubeletTest {
   @Test
   @DisplayName("a pod stays Pending until its simulated startup time has passed")
   void podStaysPendingUntilItsStartupTimeHasPassed() {
-    // 600 simulated seconds are 30 s at 20x: far longer than this test waits
-    cluster.pod(podBuilder("slow").editMetadata().addToAnnotations(SimAnnotations.STARTUP_SECONDS, "600").endMetadata()
+    // 6000 simulated seconds are 5 minutes at 20x: far longer than this test waits
+    cluster.pod(podBuilder("slow").editMetadata().addToAnnotations(SimAnnotations.STARTUP_SECONDS, "6000").endMetadata()
         .editSpec().withNodeName("worker-1").endSpec().build());
     cluster.pod(podBuilder("quick").editMetadata().addToAnnotations(SimAnnotations.STARTUP_SECONDS, "1").endMetadata()
         .editSpec().withNodeName("worker-1").endSpec().build());
@@ -105,9 +104,9 @@ class KubeletTest {
   @Test
   @DisplayName("a pod deleted gracefully turns not Ready at once and is removed after its termination time")
   void terminatingPodTurnsNotReadyAndIsRemovedAfterItsTerminationTime() {
-    // 120 simulated seconds of shutdown are 6 s at 20x: long enough to observe the terminating pod
-    cluster.pod(podBuilder("web").editMetadata().addToAnnotations(SimAnnotations.TERMINATION_SECONDS, "120").endMetadata()
-        .editSpec().withNodeName("worker-1").withTerminationGracePeriodSeconds(120L).endSpec().build());
+    // 200 simulated seconds of shutdown are 10 s at 20x: long enough to observe the terminating pod
+    cluster.pod(podBuilder("web").editMetadata().addToAnnotations(SimAnnotations.TERMINATION_SECONDS, "200").endMetadata()
+        .editSpec().withNodeName("worker-1").withTerminationGracePeriodSeconds(300L).endSpec().build());
     await().untilAsserted(() -> assertTrue(Pods.isRunningAndReady(cluster.get("web"))));
 
     cluster.client.pods().inNamespace(NS).withName("web").delete();
@@ -118,7 +117,7 @@ class KubeletTest {
       assertNotNull(pod.getMetadata().getDeletionTimestamp());
       assertFalse(Pods.isReady(pod));
     });
-    await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertNull(cluster.get("web")));
+    await().untilAsserted(() -> assertNull(cluster.get("web")));
   }
 
   @Test

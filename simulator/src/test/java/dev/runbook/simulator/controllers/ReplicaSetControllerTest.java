@@ -92,6 +92,22 @@ class ReplicaSetControllerTest {
     await().untilAsserted(() -> assertEquals(1, cluster.client.apps().replicaSets().inNamespace(NS).withName("web").get().getStatus().getReplicas()));
   }
 
+  @Test
+  @DisplayName("adopts a running orphan pod it selects (a scenario's pod) instead of creating another")
+  void adoptsAnOrphanPodItSelects() {
+    Pod orphan = cluster.pod(TestCluster.podBuilder("web-scenario")
+        .editMetadata().withLabels(Map.of("app", "web")).endMetadata().editSpec().withNodeName("worker-1").endSpec().build());
+
+    ReplicaSet rs = createReplicaSet("web", 2, Map.of());
+
+    await().untilAsserted(() -> {
+      List<Pod> pods = cluster.pods();
+      assertEquals(2, pods.size());
+      assertTrue(pods.stream().allMatch(p -> Pods.isControlledBy(p, rs)));
+    });
+    assertEquals(orphan.getMetadata().getUid(), cluster.get("web-scenario").getMetadata().getUid());
+  }
+
   private ReplicaSet createReplicaSet(String name, int replicas, Map<String, String> podAnnotations) {
     PodTemplateSpec template = TestCluster.template(Map.of("app", name));
     template.getMetadata().setAnnotations(podAnnotations);

@@ -36,10 +36,10 @@ class StatefulSetControllerTest {
     createStatefulSet("db", 3, null, Map.of());
 
     await().until(() -> cluster.get("db-0") != null);
-    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(30)).until(() -> cluster.get("db-1") == null);
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(60)).until(() -> cluster.get("db-1") == null);
     cluster.markRunningAndReady("db-0");
     await().until(() -> cluster.get("db-1") != null);
-    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(30)).until(() -> cluster.get("db-2") == null);
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(60)).until(() -> cluster.get("db-2") == null);
     cluster.markRunningAndReady("db-1");
 
     await().until(() -> cluster.get("db-2") != null);
@@ -66,8 +66,8 @@ class StatefulSetControllerTest {
   void statefulSetRecreatesTheSameNameWithANewUid() {
     cluster = TestCluster.withGracefulDeletion().run(new Scheduler(), new Kubelet(), new StatefulSetController());
     cluster.node("worker-1");
-    // 60 simulated seconds of shutdown: 3 s at 20x, during which the old pod must block its successor
-    createStatefulSet("db", 2, null, Map.of(SimAnnotations.TERMINATION_SECONDS, "60"));
+    // 200 simulated seconds of shutdown: 10 s at 20x, during which the old pod must block its successor
+    createStatefulSet("db", 2, null, Map.of(SimAnnotations.TERMINATION_SECONDS, "200"));
     await().untilAsserted(() -> assertEquals(2, readyReplicas()));
     String oldUid = cluster.get("db-1").getMetadata().getUid();
 
@@ -75,7 +75,7 @@ class StatefulSetControllerTest {
 
     await().untilAsserted(() -> assertNotNull(cluster.get("db-1").getMetadata().getDeletionTimestamp()));
     assertEquals(oldUid, cluster.get("db-1").getMetadata().getUid(), "no successor while the old pod terminates");
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+    await().untilAsserted(() -> {
       Pod successor = cluster.get("db-1");
       assertNotNull(successor);
       assertNotEquals(oldUid, successor.getMetadata().getUid());
@@ -97,6 +97,23 @@ class StatefulSetControllerTest {
     await().untilAsserted(() -> assertNull(cluster.get("db-2")));
     assertNotNull(cluster.get("db-0"));
     assertNotNull(cluster.get("db-1"));
+  }
+
+  @Test
+  @DisplayName("adopts orphan pods named as its members (a scenario's pods) and keeps their UIDs")
+  void adoptsOrphanMembers() {
+    cluster = new TestCluster().run(new StatefulSetController());
+    String uid0 = cluster.pod(TestCluster.podBuilder("db-0").editMetadata().withLabels(Map.of("app", "db")).endMetadata().build())
+        .getMetadata().getUid();
+    cluster.markRunningAndReady("db-0");
+    cluster.pod(TestCluster.podBuilder("unrelated").editMetadata().withLabels(Map.of("app", "db")).endMetadata().build());
+
+    createStatefulSet("db", 2, null, Map.of());
+
+    await().untilAsserted(() -> assertNotNull(cluster.get("db-1")));
+    assertEquals(uid0, cluster.get("db-0").getMetadata().getUid());
+    assertEquals("StatefulSet", cluster.get("db-0").getMetadata().getOwnerReferences().get(0).getKind());
+    assertTrue(cluster.get("unrelated").getMetadata().getOwnerReferences().isEmpty(), "not a member by name");
   }
 
   private int readyReplicas() {

@@ -38,7 +38,7 @@ final class TestCluster implements AutoCloseable {
   static {
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
     // Generous: the build machine may be shared by several builds; conditions are awaited, never slept for.
-    org.awaitility.Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(30));
+    org.awaitility.Awaitility.setDefaultTimeout(java.time.Duration.ofSeconds(60));
     org.awaitility.Awaitility.setDefaultPollInterval(java.time.Duration.ofMillis(50));
   }
 
