@@ -387,8 +387,10 @@ public final class DrainActivitiesImpl implements DrainActivities {
     }
     try {
       while (true) {
-        Set<String> present = presentOn(request.nodeName());
+        List<Pod> pods = ApiFailures.call("list pods on node " + request.nodeName(), () -> podsOn(request.nodeName()));
+        Set<String> present = identities(pods);
         remaining.removeIf(ref -> !present.contains(identity(ref)));
+        deleteFinished(pods, remaining);
         context.heartbeat(new PodsGoneProgress(List.copyOf(remaining)));
         if (remaining.isEmpty() || System.nanoTime() >= deadline) {
           List<PodRef> gone = request.pods().stream().filter(p -> !remaining.contains(p)).toList();
@@ -402,13 +404,30 @@ public final class DrainActivitiesImpl implements DrainActivities {
   }
 
   /** {@code namespace/name/uid} of every pod on the node: a same-name pod with a new UID is another pod. */
-  private Set<String> presentOn(String node) {
+  private static Set<String> identities(List<Pod> pods) {
     Set<String> present = new HashSet<>();
-    for (Pod pod : ApiFailures.call("list pods on node " + node, () -> podsOn(node))) {
+    for (Pod pod : pods) {
       present.add(identity(ref(pod)));
       present.add(ref(pod).key());
     }
     return present;
+  }
+
+  /**
+   * A waited-for pod that finished without being deleted never goes by itself: KubeVirt leaves a live-migrated
+   * VM's source launcher Completed on the node, and nothing removes it until its VMI goes. It has nothing left to
+   * disrupt, so it is deleted, as kubectl drain's retried eviction does on a real cluster.
+   */
+  private void deleteFinished(List<Pod> pods, Set<PodRef> waitedFor) {
+    for (Pod pod : pods) {
+      String phase = PodClassifier.phase(pod);
+      PodRef ref = ref(pod);
+      boolean finished = "Succeeded".equals(phase) || "Failed".equals(phase);
+      if (finished && pod.getMetadata().getDeletionTimestamp() == null
+          && waitedFor.stream().anyMatch(w -> identity(w).equals(identity(ref)) || identity(w).equals(ref.key()))) {
+        deletePod(new DeletePodRequest(ref, null, "finished on the node: nothing left to disrupt"));
+      }
+    }
   }
 
   /** {@code namespace/name/uid}; a ref without a UID (not from a plan) stands for whatever pod has the name. */

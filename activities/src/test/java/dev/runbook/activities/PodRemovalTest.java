@@ -135,4 +135,20 @@ class PodRemovalTest {
     PodsGoneResult result = wait.get(60, TimeUnit.SECONDS);
     assertEquals(List.of(DrainActivitiesImpl.ref(pod)), result.gone());
   }
+
+  @Test
+  void aFinishedPodWaitedForIsDeletedAndCountsAsGone() {
+    // What KubeVirt leaves behind a live migration: the source launcher, Completed, still bound to the node.
+    Pod completed = pod("virt-launcher-vm-1");
+    cluster.client.pods().inNamespace("shop").withName("virt-launcher-vm-1").editStatus(p -> {
+      p.getStatus().setPhase("Succeeded");
+      return p;
+    });
+
+    PodsGoneResult result =
+        drain.awaitPodsGone(new AwaitPodsGoneRequest("worker-1", List.of(DrainActivitiesImpl.ref(completed)), 30));
+
+    assertEquals(List.of(DrainActivitiesImpl.ref(completed)), result.gone());
+    assertNull(read("virt-launcher-vm-1"));
+  }
 }

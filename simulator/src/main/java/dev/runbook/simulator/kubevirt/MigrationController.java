@@ -1,12 +1,15 @@
 package dev.runbook.simulator.kubevirt;
 
 import dev.runbook.simulator.SimAnnotations;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,7 +35,7 @@ import java.util.stream.Collectors;
  *       KubeVirt's unschedulable-pending timeout does.
  *   <li>Running lasts the VMI's {@code sim.runbook.dev/migration-seconds} (else the cluster default). Then the
  *       guest is on the target: VMI status.nodeName, status.migrationState (completed), evacuationNodeName cleared,
- *       and the source pod completes (Succeeded) and is deleted. The first {@code sim.runbook.dev/migration-failures}
+ *       and the source pod completes (Succeeded) and stays, Completed, like KubeVirt's. The first {@code sim.runbook.dev/migration-failures}
  *       migrations of a VMI fail instead: migrationState.failed, target pod deleted, VMI stays on the source;
  *       {@code sim.runbook.dev/migration-attempts} on the VMI counts the attempts.
  *   <li>A migration deleted before it finishes is cancelled: its target pod goes, the VMI stays where it is and
@@ -263,7 +266,11 @@ public final class MigrationController extends ReconcileLoop {
     forget(m.uid());
   }
 
-  /** The guest left the source: its launcher exits (Succeeded) and is then removed. */
+  /**
+   * The guest left the source: its launcher exits and the pod stays Completed (Succeeded), as on a real cluster,
+   * where nothing deletes it until its VMI goes. A drain still on the node evicts it then, which a finished pod
+   * allows at once.
+   */
   private void finishSourcePods(Vmi vmi, Pod target) {
     for (Pod pod : pods(vmi)) {
       if (pod.getMetadata().getUid().equals(target.getMetadata().getUid()) || LauncherPods.isFinished(pod)) {
@@ -271,14 +278,51 @@ public final class MigrationController extends ReconcileLoop {
       }
       var resource = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName());
       try {
-        resource.status().patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Succeeded\"}}");
+        resource.status().patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", completed(pod))));
       } catch (KubernetesClientException e) {
         if (e.getCode() != 404) {
           throw e;
         }
       }
-      KubeVirt.deleteQuietly(resource);
     }
+  }
+
+  /** The status the kubelet reports for a pod whose containers all exited 0. */
+  private static Map<String, Object> completed(Pod pod) {
+    String now = KubeVirt.now();
+    List<Map<String, Object>> conditions = new ArrayList<>();
+    if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
+      for (PodCondition c : pod.getStatus().getConditions()) {
+        Map<String, Object> condition = new LinkedHashMap<>();
+        condition.put("type", c.getType());
+        boolean down = "Ready".equals(c.getType()) || "ContainersReady".equals(c.getType());
+        condition.put("status", down ? "False" : c.getStatus());
+        if (down) {
+          condition.put("reason", "PodCompleted");
+          condition.put("lastTransitionTime", now);
+        } else if (c.getLastTransitionTime() != null) {
+          condition.put("lastTransitionTime", c.getLastTransitionTime());
+        }
+        conditions.add(condition);
+      }
+    }
+    List<Map<String, Object>> containers = new ArrayList<>();
+    for (Container c : pod.getSpec().getContainers() == null ? List.<Container>of() : pod.getSpec().getContainers()) {
+      Map<String, Object> status = new LinkedHashMap<>();
+      status.put("name", c.getName());
+      status.put("image", c.getImage() == null ? "" : c.getImage());
+      status.put("imageID", c.getImage() == null ? "" : c.getImage());
+      status.put("ready", false);
+      status.put("started", false);
+      status.put("restartCount", 0);
+      status.put("state", Map.of("terminated", Map.of("exitCode", 0, "reason", "Completed", "finishedAt", now)));
+      containers.add(status);
+    }
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("phase", KubeVirt.SUCCEEDED);
+    status.put("conditions", conditions);
+    status.put("containerStatuses", containers);
+    return status;
   }
 
   private void fail(Vmim m, Vmi vmi, String reason) {

@@ -10,6 +10,7 @@ import dev.runbook.simulator.EvictionAdmitter;
 import dev.runbook.simulator.SimAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +46,7 @@ class LiveMigrationTest {
   }
 
   @Test
-  @DisplayName("evicting a migratable LiveMigrate VM's launcher moves the guest to another node and retires the source pod")
+  @DisplayName("evicting a migratable LiveMigrate VM's launcher moves the guest to another node and leaves the source pod Completed")
   void evictionMigratesToAnotherNode() {
     Pod source = runOnWorker1ThenCordon("fedora", Map.of());
 
@@ -63,8 +64,11 @@ class LiveMigrationTest {
       assertNotNull(state.get("startTimestamp"));
       assertNotNull(state.get("endTimestamp"));
       assertNull(vmi.evacuationNodeName());
-      assertNull(cluster.client.pods().inNamespace(TestCluster.NS).withName(source.getMetadata().getName()).get(),
-          "the source launcher pod is removed");
+      Pod completed = cluster.client.pods().inNamespace(TestCluster.NS).withName(source.getMetadata().getName()).get();
+      assertEquals("Succeeded", completed.getStatus().getPhase(), "the source launcher pod exited");
+      assertEquals("worker-1", completed.getSpec().getNodeName());
+      assertTrue(completed.getStatus().getConditions().stream()
+          .anyMatch(c -> "Ready".equals(c.getType()) && "False".equals(c.getStatus())));
     });
     await().atMost(Duration.ofSeconds(5)).until(() ->
         KubeVirt.SUCCEEDED.equals(cluster.migrations("fedora").get(0).phase()));
@@ -120,8 +124,13 @@ class LiveMigrationTest {
       assertEquals(1, migrations.stream().filter(m -> KubeVirt.FAILED.equals(m.phase())).count(), phases);
       assertEquals(1, migrations.stream().filter(m -> KubeVirt.SUCCEEDED.equals(m.phase())).count(), phases);
     });
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-        assertEquals(1, cluster.launcherPods(cluster.vmi("flaky")).size(), "only the pod running the guest is left"));
+    // The failed attempt's target pod is gone; the source launcher stays, Completed, as KubeVirt leaves it.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      var pods = cluster.launcherPods(cluster.vmi("flaky"));
+      assertEquals(1, pods.stream().filter(p -> !LauncherPods.isFinished(p)).count(), "one pod runs the guest");
+      assertEquals(List.of(source.getMetadata().getUid()),
+          pods.stream().filter(LauncherPods::isFinished).map(p -> p.getMetadata().getUid()).toList());
+    });
     assertTrue(cluster.score.migrations.stream().anyMatch(m -> m.vmi().equals("flaky") && m.phase().equals("Failed")));
   }
 }
