@@ -23,6 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,16 +69,53 @@ public final class SimulatedCluster implements AutoCloseable {
       KubeVirtCrds.all().forEach(crd -> store.create(crds, null, crd));
       SYSTEM_NAMESPACES.forEach(store::ensureNamespace);
       new ScenarioLoader(store).load(builder.scenario);
-      for (SimController controller : controllers) {
-        controller.start(newClient(UnaryOperator.identity()), context);
-        log.info("controller {} started", controller.name());
-      }
+      startControllers();
     } catch (IOException e) {
       close();
       throw new UncheckedIOException("cannot start the simulated apiserver on port " + builder.port, e);
     } catch (RuntimeException | Error e) {
       close();
       throw e;
+    }
+  }
+
+  /**
+   * Controllers are independent (each has its own client and watches), so they start side by side: each waits for
+   * its informers to sync, and one after another that wait made the cluster take seconds to come up.
+   */
+  private void startControllers() {
+    if (controllers.isEmpty()) {
+      return;
+    }
+    ExecutorService starter = Executors.newFixedThreadPool(controllers.size(), r -> new Thread(r, "sim-start"));
+    try {
+      List<Future<?>> started = new ArrayList<>();
+      for (SimController controller : controllers) {
+        KubernetesClient controllerClient = newClient(UnaryOperator.identity());
+        started.add(
+            starter.submit(
+                () -> {
+                  controller.start(controllerClient, context);
+                  log.info("controller {} started", controller.name());
+                }));
+      }
+      for (Future<?> f : started) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the simulated controllers", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException("a simulated controller failed to start", cause);
+    } finally {
+      starter.shutdownNow();
     }
   }
 
