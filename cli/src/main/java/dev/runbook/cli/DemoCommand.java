@@ -41,9 +41,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--drain-deadline",
       paramLabel = "DURATION",
-      defaultValue = "2m",
       converter = DurationConverter.class,
-      description = "When the drain counts as blocked; the demo then escalates, as an operator would (default ${DEFAULT-VALUE}).")
+      description =
+          "When the drain counts as blocked; the demo then escalates, as an operator would (default: the usual 15m "
+              + "of cluster time, i.e. 15m / --speed, at least 20s).")
   Duration drainDeadline;
 
   @Option(
@@ -92,7 +93,7 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("simulated cluster up at " + speed + "x speed; putting node " + node + " into maintenance");
     out.flush();
     MaintenanceRequest request = MaintenanceRequest.forNode(node, "runbook demo");
-    request.setDrainDeadline(drainDeadline);
+    request.setDrainDeadline(drainDeadline == null ? scaledDeadline(speed) : drainDeadline);
     maintenance.start(request);
     StatusWatch watch = new StatusWatch(maintenance, context.sleeper());
     WatchPrinterFor display = new WatchPrinterFor(out);
@@ -115,6 +116,17 @@ public final class DemoCommand implements Callable<Integer> {
     out.flush();
     return report.clean() ? ExitCode.OK : ExitCode.FAILED;
   }
+
+  /**
+   * Workflow timers run on Temporal's clock, not the simulated one: the default 15-minute deadline, scaled to the
+   * simulation speed, keeps the demo's pace while meaning what it means in a real cluster.
+   */
+  static Duration scaledDeadline(double speed) {
+    Duration scaled = Duration.ofMillis((long) (MaintenanceRequest.DEFAULT_DRAIN_DEADLINE.toMillis() / speed));
+    return scaled.compareTo(MIN_DEADLINE) < 0 ? MIN_DEADLINE : scaled;
+  }
+
+  private static final Duration MIN_DEADLINE = Duration.ofSeconds(20);
 
   /** The live display: redrawn on a terminal, each change appended otherwise. */
   private final class WatchPrinterFor implements StatusWatch.PollListener {

@@ -22,14 +22,8 @@ public interface DemoWorld extends AutoCloseable {
     DemoWorld start(WorkflowClient temporal, String taskQueue, double speed);
   }
 
+  /** The simulated cluster's demo scenario and the real worker. */
   static Factory standard() {
-    return (temporal, taskQueue, speed) -> {
-      // MERGE-WIRE(demo): once the simulator and worker land, replace the next line with a DemoWorld that
-      //   starts SimulatedCluster (default demo scenario, at `speed`), builds KubernetesClients for it, runs
-      //   MaintenanceWorker.start(temporal, kube, WorkerConfig.defaults().withTaskQueue(taskQueue)),
-      //   answers node() with the scenario's demo node and report() with the cluster's Scorekeeper report,
-      //   and closes worker, clients and cluster in close().
-      throw CliException.failed("`runbook demo` is not wired to the simulator and worker modules in this build (see DemoWorld)");
-    };
+    return SimulatedDemoWorld::start;
   }
 }

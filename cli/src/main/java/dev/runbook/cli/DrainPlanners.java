@@ -1,5 +1,7 @@
 package dev.runbook.cli;
 
+import dev.runbook.activities.ActivitiesFactory;
+import dev.runbook.activities.KubernetesClients;
 import dev.runbook.workflows.activities.DrainActivities;
 
 /**
@@ -13,11 +15,33 @@ public interface DrainPlanners {
 
   static DrainPlanners standard() {
     return () -> {
-      // MERGE-WIRE(plan): once the activities module lands, replace the next line with
-      //   KubernetesClients kube = KubernetesClients.fromEnvironment(); kube.checkReachable();  (failure -> exit 4)
-      //   return the DrainActivities of ActivitiesFactory.create(kube)
-      throw new CliException(
-          ExitCode.FAILED, "`runbook node plan` is not wired to the activities module in this build (see DrainPlanners)");
+      KubernetesClients kube;
+      try {
+        kube = KubernetesClients.fromEnvironment();
+      } catch (RuntimeException e) {
+        throw new CliException(
+            ExitCode.CLUSTER_UNREACHABLE,
+            "cannot configure the Kubernetes client (KUBECONFIG, ~/.kube/config, in-cluster service account): "
+                + EnvConfigTemporalClients.rootMessage(e),
+            e);
+      }
+      try {
+        // The eviction client never retries: an unreachable API server is reported at once, not after fabric8's
+        // ten attempts.
+        kube.evictionClient().getKubernetesVersion();
+      } catch (RuntimeException e) {
+        String url = kube.client().getMasterUrl() == null ? "?" : kube.client().getMasterUrl().toString();
+        kube.close();
+        throw new CliException(
+            ExitCode.CLUSTER_UNREACHABLE,
+            "cannot reach the Kubernetes API at "
+                + url
+                + " ("
+                + EnvConfigTemporalClients.rootMessage(e)
+                + "): point KUBECONFIG at your cluster, or run `runbook sim --kubeconfig FILE` and export KUBECONFIG=FILE",
+            e);
+      }
+      return ActivitiesFactory.create(kube).drain();
     };
   }
 }

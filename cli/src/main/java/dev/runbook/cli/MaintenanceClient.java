@@ -31,6 +31,7 @@ import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowTargetOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +39,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -158,7 +158,9 @@ public final class MaintenanceClient {
   /** Requests cancellation; the workflow restores the node in its cleanup before it ends. */
   public void cancel(String node) {
     try {
-      existing(node).cancel("runbook node cancel");
+      running(node).cancel("runbook node cancel");
+    } catch (WorkflowNotFoundException e) {
+      throw notRunning(node);
     } catch (RuntimeException e) {
       throw translate(e, node);
     }
@@ -185,8 +187,7 @@ public final class MaintenanceClient {
       for (WorkflowExecutionMetadata m : ours) {
         if (m.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
           WorkflowStub stub =
-              client.newUntypedWorkflowStub(
-                  m.getExecution().getWorkflowId(), Optional.of(m.getExecution().getRunId()), Optional.empty());
+              client.newUntypedWorkflowStub(WorkflowTargetOptions.newBuilder().setWorkflowExecution(m.getExecution()).build());
           queries.put(m, pool.submit(() -> stub.query("status", MaintenanceStatus.class)));
         }
       }
@@ -271,21 +272,25 @@ public final class MaintenanceClient {
 
   private void signal(String node, String name, Object... args) {
     try {
-      existing(node).signal(name, args);
+      running(node).signal(name, args);
     } catch (WorkflowNotFoundException e) {
-      throw CliException.failed(
-          "no running maintenance of node "
-              + node
-              + " (workflow "
-              + NodeMaintenanceWorkflow.workflowId(node)
-              + " in namespace "
-              + namespace()
-              + " is not running): see `runbook node status "
-              + node
-              + "` or `runbook node list`");
+      throw notRunning(node);
     } catch (RuntimeException e) {
       throw translate(e, node);
     }
+  }
+
+  private CliException notRunning(String node) {
+    return CliException.failed(
+        "no running maintenance of node "
+            + node
+            + " (workflow "
+            + NodeMaintenanceWorkflow.workflowId(node)
+            + " in namespace "
+            + namespace()
+            + " has ended or never started): see `runbook node status "
+            + node
+            + "` or `runbook node list`");
   }
 
   private MaintenanceStatus query(WorkflowStub stub, String node) {
@@ -309,9 +314,22 @@ public final class MaintenanceClient {
     }
   }
 
+  /**
+   * The node's maintenance, checked to be running: servers differ on a signal or cancel sent to a finished run
+   * (some accept and drop it), and an operator must not be told "sent" when nothing will happen.
+   */
+  private WorkflowStub running(String node) {
+    WorkflowStub stub = existing(node);
+    if (stub.describe().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      throw notRunning(node);
+    }
+    return stub;
+  }
+
   private WorkflowStub existing(String node) {
+    // No run id: the latest run of the node's maintenance.
     return client.newUntypedWorkflowStub(
-        NodeMaintenanceWorkflow.workflowId(node), Optional.empty(), Optional.of(NodeMaintenanceWorkflow.WORKFLOW_TYPE));
+        WorkflowTargetOptions.newBuilder().setWorkflowId(NodeMaintenanceWorkflow.workflowId(node)).build());
   }
 
   /** How a closed, unsuccessful run ended, in Temporal's words (its failure message). */

@@ -38,12 +38,13 @@ public final class Runbook implements Runnable {
   }
 
   public static void main(String[] args) {
-    // Logs go to stderr; only the long-running commands are chatty by default, so the others' output stays clean.
-    boolean longRunning = args.length > 0 && (args[0].equals("worker") || args[0].equals("sim"));
-    if (System.getenv("RUNBOOK_LOG_LEVEL") == null && System.getProperty("RUNBOOK_LOG_LEVEL") == null && !longRunning) {
-      // Read by the worker's logback.xml; slf4j-simple has its own property.
-      System.setProperty("RUNBOOK_LOG_LEVEL", "WARN");
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    // Logs go to stderr. The worker and the simulator are services and log at INFO; a command's own output is the
+    // message, so it logs warnings only, and the demo (whose display tells the story) errors only.
+    String command = args.length > 0 ? args[0] : "";
+    if (System.getenv("RUNBOOK_LOG_LEVEL") == null && System.getProperty("RUNBOOK_LOG_LEVEL") == null
+        && !command.equals("worker") && !command.equals("sim")) {
+      // Read by the worker's logback.xml.
+      System.setProperty("RUNBOOK_LOG_LEVEL", command.equals("demo") ? "ERROR" : "WARN");
     }
     System.exit(commandLine(CliContext.standard()).execute(args));
   }

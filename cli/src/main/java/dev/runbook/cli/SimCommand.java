@@ -1,7 +1,10 @@
 package dev.runbook.cli;
 
+import dev.runbook.simulator.SimMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,9 +40,17 @@ public final class SimCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     validate();
-    // MERGE-WIRE(sim): once the simulator lands, replace the next line with the call into SimMain, e.g.
-    //   return SimMain.run(scenario, port, kubeconfig, speed);   (serves until stopped; exit 0)
-    throw CliException.failed("`runbook sim` is not wired to the simulator module in this build (see SimCommand)");
+    List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port), "--kubeconfig", kubeconfig.toString(), "--speed", String.valueOf(speed)));
+    if (scenario != null) {
+      args.addAll(List.of("--scenario", scenario.toString()));
+    }
+    try {
+      // Serves until the JVM is asked to stop (SIGTERM / Ctrl-C), then prints the score.
+      SimMain.main(args.toArray(String[]::new));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return ExitCode.OK;
   }
 
   void validate() {

@@ -1,5 +1,7 @@
 package dev.runbook.cli;
 
+import dev.runbook.worker.WorkerConfig;
+import dev.runbook.worker.WorkerMain;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,8 +29,13 @@ public final class WorkerCommand implements Callable<Integer> {
     if (taskQueue == null || taskQueue.isBlank()) {
       throw CliException.usage("--task-queue must not be empty");
     }
-    // MERGE-WIRE(worker): once dev.runbook.worker lands, replace the next line with
-    //   return WorkerMain.run(WorkerConfig.fromEnvironment(System.getenv()).withTaskQueue(taskQueue));
-    throw CliException.failed("`runbook worker` is not wired to the worker module in this build (see WorkerCommand)");
+    WorkerConfig config;
+    try {
+      config = WorkerConfig.fromEnvironment(System.getenv()).withTaskQueue(taskQueue);
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage(e.getMessage());
+    }
+    // WorkerMain answers with the same exit codes (2 configuration, 3 Temporal, 4 cluster) and logs why.
+    return WorkerMain.run(config);
   }
 }

@@ -80,6 +80,13 @@ class DemoCommandTest {
   }
 
   @Test
+  void theDefaultDrainDeadlineIsFifteenMinutesOfClusterTime() {
+    assertEquals(java.time.Duration.ofSeconds(90), DemoCommand.scaledDeadline(10));
+    assertEquals(java.time.Duration.ofSeconds(45), DemoCommand.scaledDeadline(20));
+    assertEquals(java.time.Duration.ofSeconds(20), DemoCommand.scaledDeadline(1000), "never shorter than 20s");
+  }
+
+  @Test
   void aNonPositiveSpeedIsAUsageError() {
     CliRun run = CliRun.run(CliRun.offline(), "demo", "--speed", "-1");
 

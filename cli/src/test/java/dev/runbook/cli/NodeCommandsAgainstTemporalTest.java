@@ -14,6 +14,7 @@ import dev.runbook.workflows.model.MaintenanceResult;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowTargetOptions;
 import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -55,7 +56,7 @@ class NodeCommandsAgainstTemporalTest {
 
   private MaintenanceResult awaitEnd(String node) {
     return client
-        .newUntypedWorkflowStub(NodeMaintenanceWorkflow.workflowId(node), Optional.empty(), Optional.empty())
+        .newUntypedWorkflowStub(WorkflowTargetOptions.newBuilder().setWorkflowId(NodeMaintenanceWorkflow.workflowId(node)).build())
         .getResult(MaintenanceResult.class);
   }
 
@@ -121,6 +122,9 @@ class NodeCommandsAgainstTemporalTest {
     CliRun status = runbook("node", "status", "resumed-1", "-o", "json");
     exit(0, status);
     contains(status.out(), "\"stage\" : \"COMPLETED\"", "\"phase\" : \"Succeeded\"");
+    CliRun cancelEnded = runbook("node", "cancel", "resumed-1");
+    exit(ExitCode.FAILED, cancelEnded);
+    contains(cancelEnded.err(), "no running maintenance of node resumed-1", "has ended or never started");
     exit(0, runbook("node", "start", "resumed-1"));
   }
 
@@ -144,6 +148,18 @@ class NodeCommandsAgainstTemporalTest {
     exit(0, watch);
     contains(watch.out(), "AWAITING_RESUME");
     doesNotContain(watch.out(), "\033[");
+  }
+
+  @Test
+  void watchOnATerminalRedrawsInPlace() {
+    runbook("node", "start", "tty-1");
+    CliContext terminal =
+        new CliContext(context.temporal(), context.drainPlanners(), context.demoWorlds(), context.sleeper(), context.clock(), true);
+
+    CliRun watch = CliRun.run(terminal, "node", "status", "tty-1", "--watch");
+
+    exit(0, watch);
+    assertTrue(watch.out().startsWith("\033[H\033[2J"), watch.out());
   }
 
   @Test

@@ -20,7 +20,7 @@ import java.util.Set;
  * <p>Report sections read (each optional; a missing one only makes the summary vaguer):
  *
  * <pre>
- * evictions:  [{namespace, pod, uid, httpCode, pdb, message}]         every answer of the eviction subresource
+ * evictions:  [{namespace, pod, uid, code, pdb, message}]             every answer of the eviction subresource
  * migrations: [{namespace, vmi, migration, phase, sourceNode, targetNode}]
  * vmFates:    [{namespace, vm, fate}]                                  e.g. "migrated to worker-2", "stayed off"
  * violations: [{invariant, detail}]                                    PDB overrun, VM lost, pod evicted twice
@@ -97,7 +97,7 @@ public final class DemoReport {
       int evacuations = 0;
       int other = 0;
       for (JsonNode e : evictions) {
-        int code = e.path("httpCode").asInt();
+        int code = e.has("code") ? e.path("code").asInt() : e.path("httpCode").asInt();
         if (code >= 200 && code < 300) {
           allowed++;
         } else if (code == 429 && !e.path("pdb").asText("").isEmpty()) {
@@ -137,24 +137,24 @@ public final class DemoReport {
     if (!placed.isArray()) {
       return "(placement not reported)";
     }
-    Set<String> nodes = new LinkedHashSet<>();
-    boolean sameName = false;
+    Set<String> ownerNodes = new LinkedHashSet<>();
     for (JsonNode q : placed) {
       String node = q.path("node").asText(null);
       if (node == null || node.equals(status.nodeName()) || !p.namespace().equals(q.path("namespace").asText())) {
         continue;
       }
       if (p.name().equals(q.path("name").asText())) {
-        sameName = true;
-        nodes.add(node);
-      } else if (p.owner() != null && p.owner().equals(q.path("owner").asText(null))) {
-        nodes.add(node);
+        // A StatefulSet recreates the pod under its own name: that one pod is the answer.
+        return "recreated as " + p.name() + " on " + node;
+      }
+      if (p.owner() != null && p.owner().equals(q.path("owner").asText(null))) {
+        ownerNodes.add(node);
       }
     }
-    if (nodes.isEmpty()) {
+    if (ownerNodes.isEmpty()) {
       return p.owner() == null ? "gone (no controller recreates it)" : "not running yet";
     }
-    return (sameName ? "recreated as " + p.name() + " on " : "on ") + String.join(", ", nodes);
+    return "on " + String.join(", ", ownerNodes);
   }
 
   private String migrationTarget(VmProgress vm) {

@@ -43,12 +43,12 @@ public final class PlanRenderer {
           + "; see REASON for the option that allows each";
     }
     StringBuilder out = new StringBuilder("feasible:");
-    appendCount(out, counts, PodAction.EVICT, "evicted");
-    appendCount(out, counts, PodAction.MIGRATE_VM, "VMs live-migrated");
-    appendCount(out, counts, PodAction.EVICT_VM_SHUTDOWN, "VMs shut down");
-    appendCount(out, counts, PodAction.DELETE_FINISHED, "finished pods deleted");
-    appendCount(out, counts, PodAction.SKIP_DAEMONSET, "DaemonSet pods stay");
-    appendCount(out, counts, PodAction.SKIP_MIRROR, "static pods stay");
+    appendCount(out, counts, PodAction.EVICT, "evicted", "evicted");
+    appendCount(out, counts, PodAction.MIGRATE_VM, "VM live-migrated", "VMs live-migrated");
+    appendCount(out, counts, PodAction.EVICT_VM_SHUTDOWN, "VM shut down", "VMs shut down");
+    appendCount(out, counts, PodAction.DELETE_FINISHED, "finished pod deleted", "finished pods deleted");
+    appendCount(out, counts, PodAction.SKIP_DAEMONSET, "DaemonSet pod stays", "DaemonSet pods stay");
+    appendCount(out, counts, PodAction.SKIP_MIRROR, "static pod stays", "static pods stay");
     long blocked = counts.getOrDefault(PodAction.VM_BLOCKED, 0L);
     if (out.toString().equals("feasible:")) {
       out.append(" nothing to move");
@@ -56,15 +56,16 @@ public final class PlanRenderer {
       out.setLength(out.length() - 1);
     }
     if (blocked > 0) {
-      out.append("; ").append(blocked).append(" VM(s) will block the drain until escalated (see REASON)");
+      out.append("; ").append(blocked).append(blocked == 1 ? " VM blocks" : " VMs block").append(" the drain until escalated (see REASON)");
     }
     return out.toString();
   }
 
-  private static void appendCount(StringBuilder out, Map<PodAction, Long> counts, PodAction action, String what) {
+  private static void appendCount(
+      StringBuilder out, Map<PodAction, Long> counts, PodAction action, String one, String many) {
     long n = counts.getOrDefault(action, 0L);
     if (n > 0) {
-      out.append(' ').append(n).append(' ').append(what).append(',');
+      out.append(' ').append(n).append(' ').append(n == 1 ? one : many).append(',');
     }
   }
 

@@ -144,11 +144,12 @@ public final class StatusRenderer {
               "selected by more than one PodDisruptionBudget"
                   + (message == null ? "" : " (" + message + ")")
                   + "; the API server refuses to evict it until only one selects it";
+          // The workflow's message already says which VM and KubeVirt's reason; only say what ends the wait.
           case VM_NOT_MIGRATABLE ->
-              vm
-                  + " cannot live-migrate"
-                  + (message == null ? "" : " (" + message + ")")
-                  + " and its evictionStrategy LiveMigrate does not allow shutting it down";
+              (message == null
+                      ? vm + " cannot live-migrate and its evictionStrategy LiveMigrate does not allow shutting it down"
+                      : message)
+                  + "; it stays until escalated (the VM then stops)";
           case MIGRATION_FAILED ->
               "live migration of " + vm + " failed" + (message == null ? "" : " (" + message + ")") + "; KubeVirt retries it";
           case VM_EXTERNAL_EVACUATION ->

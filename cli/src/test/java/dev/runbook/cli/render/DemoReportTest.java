@@ -45,11 +45,11 @@ class DemoReportTest {
         """
         {
           "evictions": [
-            {"namespace": "default", "pod": "db-0", "uid": "u", "httpCode": 429, "pdb": "default/db-pdb", "message": "budget"},
-            {"namespace": "default", "pod": "db-0", "uid": "u", "httpCode": 201, "pdb": "default/db-pdb", "message": ""},
-            {"namespace": "default", "pod": "web-7f9c-a", "uid": "u", "httpCode": 201},
-            {"namespace": "default", "pod": "web-7f9c-b", "uid": "u", "httpCode": 201},
-            {"namespace": "vms", "pod": "virt-launcher-rhel-x", "uid": "u", "httpCode": 429, "message": "evacuation started"}
+            {"namespace": "default", "pod": "db-0", "uid": "u", "code": 429, "pdb": "default/db-pdb", "message": "budget"},
+            {"namespace": "default", "pod": "db-0", "uid": "u", "code": 201, "pdb": "default/db-pdb", "message": ""},
+            {"namespace": "default", "pod": "web-7f9c-a", "uid": "u", "code": 201},
+            {"namespace": "default", "pod": "web-7f9c-b", "uid": "u", "code": 201},
+            {"namespace": "vms", "pod": "virt-launcher-rhel-x", "uid": "u", "code": 429, "message": "evacuation started"}
           ],
           "migrations": [
             {"namespace": "vms", "vmi": "rhel", "migration": "m1", "phase": "Failed", "sourceNode": "worker-1", "targetNode": "worker-3"},
@@ -65,6 +65,7 @@ class DemoReportTest {
             {"namespace": "default", "name": "web-7f9c-c", "node": "worker-2", "owner": "ReplicaSet/web-7f9c"},
             {"namespace": "default", "name": "web-7f9c-d", "node": "worker-3", "owner": "ReplicaSet/web-7f9c"},
             {"namespace": "default", "name": "db-0", "node": "worker-3", "owner": "StatefulSet/db"},
+            {"namespace": "default", "name": "db-1", "node": "worker-2", "owner": "StatefulSet/db"},
             {"namespace": "kube-system", "name": "node-exporter-q", "node": "worker-1", "owner": "DaemonSet/node-exporter"}
           ],
           "violations": %s

@@ -48,7 +48,7 @@ class PlanRendererTest {
   @Test
   void aFeasiblePlanIsSummedUpByTreatment() {
     assertEquals(
-        "feasible: 2 evicted, 1 VMs live-migrated, 1 VMs shut down, 1 DaemonSet pods stay",
+        "feasible: 2 evicted, 1 VM live-migrated, 1 VM shut down, 1 DaemonSet pod stays",
         PlanRenderer.verdict(feasiblePlan()));
   }
 
@@ -75,7 +75,7 @@ class PlanRendererTest {
     DrainPlan plan =
         new DrainPlan("worker-1", List.of(planned("vms", "virt-launcher-db", "VirtualMachineInstance/db", PodAction.VM_BLOCKED, List.of(), db, "LiveMigrate but not migratable")));
 
-    assertEquals("feasible: nothing to move; 1 VM(s) will block the drain until escalated (see REASON)", PlanRenderer.verdict(plan));
+    assertEquals("feasible: nothing to move; 1 VM blocks the drain until escalated (see REASON)", PlanRenderer.verdict(plan));
   }
 
   @Test

@@ -71,7 +71,7 @@ final class SampleStatuses {
     List<Blocker> blockers =
         List.of(
             new Blocker("default/db-1", BlockerKind.POD_DISRUPTION_BUDGET, "Cannot evict pod as it would violate the pod's disruption budget.", "default/db-pdb", 0, null, threeMinutesAgo),
-            new Blocker("vms/virt-launcher-legacy-def", BlockerKind.VM_NOT_MIGRATABLE, "DisksNotLiveMigratable: PVC rwo-disk is not shared", null, null, "vms/legacy", threeMinutesAgo));
+            new Blocker("vms/virt-launcher-legacy-def", BlockerKind.VM_NOT_MIGRATABLE, "VMI vms/legacy has evictionStrategy LiveMigrate but cannot live-migrate: DisksNotLiveMigratable", null, null, "vms/legacy", threeMinutesAgo));
     return status(Stage.DRAINING, pods, vms, blockers, null, "2026-11-28T03:20:00Z");
   }
 }

@@ -54,8 +54,8 @@ class StatusRendererTest {
         text,
         "blocked by\n",
         "default/db-1: PodDisruptionBudget default/db-pdb allows 0 disruptions; waiting for it to allow one (for 3m)",
-        "vms/virt-launcher-legacy-def: VM vms/legacy cannot live-migrate (DisksNotLiveMigratable: PVC rwo-disk is not shared)"
-            + " and its evictionStrategy LiveMigrate does not allow shutting it down (for 3m)");
+        "vms/virt-launcher-legacy-def: VMI vms/legacy has evictionStrategy LiveMigrate but cannot live-migrate: "
+            + "DisksNotLiveMigratable; it stays until escalated (the VM then stops) (for 3m)");
   }
 
   @Test
@@ -111,6 +111,10 @@ class StatusRendererTest {
     assertEquals(
         "p/d: eviction failed: 403 forbidden; retrying",
         renderer.blockerLine(new Blocker("p/d", BlockerKind.EVICTION_ERROR, "403 forbidden", null, null, null, 0)));
+    assertEquals(
+        "p/f: VM p/vm-f cannot live-migrate and its evictionStrategy LiveMigrate does not allow shutting it down;"
+            + " it stays until escalated (the VM then stops)",
+        renderer.blockerLine(new Blocker("p/f", BlockerKind.VM_NOT_MIGRATABLE, null, null, null, "p/vm-f", 0)));
     assertEquals(
         "p/e: PodDisruptionBudget p/pdb allows 1 disruption; waiting for it to allow one",
         renderer.blockerLine(new Blocker("p/e", BlockerKind.POD_DISRUPTION_BUDGET, null, "p/pdb", 1, null, 0)));
