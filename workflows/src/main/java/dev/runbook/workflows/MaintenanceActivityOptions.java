@@ -35,19 +35,21 @@ final class MaintenanceActivityOptions {
 
   /**
    * Waits on the cluster (a PDB-blocked eviction, a live migration): as long as the cluster takes, watched by the
-   * heartbeat. A worker that dies is noticed after 30 s and the wait resumes on another one; the hour-long
-   * start-to-close only bounds one attempt (retries add no history events).
+   * heartbeat. A worker that dies is noticed after the 10 s heartbeat timeout and the wait resumes on another one
+   * (measured by bench/run: 30 s here made a restarted worker resume the drain 32 s after a kill -9); the waits
+   * heartbeat every second, and the SDK sends at most one every ~8 s. The hour-long start-to-close only bounds one
+   * attempt (retries add no history events).
    *
    * <p>TRY_CANCEL rather than WAIT_CANCELLATION_COMPLETED: the activity learns of a cancellation only from a
    * heartbeat response, and heartbeats are throttled to ~0.8 × the heartbeat timeout, so waiting for the
-   * acknowledgement would hold a resume or an escalation up to ~24 s (and up to the heartbeat timeout when the
+   * acknowledgement would hold a resume or an escalation up to ~8 s (and up to the heartbeat timeout when the
    * worker is gone). What a late-running wait can still do is harmless: an eviction that lands after the
    * cancellation still respects the PDB, and the migration and pods-gone waits only read.
    */
   static final ActivityOptions WAITING =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(1))
-          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setHeartbeatTimeout(Duration.ofSeconds(10))
           .setCancellationType(ActivityCancellationType.TRY_CANCEL)
           .setRetryOptions(RETRY)
           .build();
