@@ -5,33 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Mistakes an operator can make with {@code temporal workflow start}: each ends the run as failed with a message
- * that names the problem, and leaves the cluster as it was.
+ * that names the problem, and leaves the cluster as it was. The demo cluster is shared with
+ * {@link NodeMaintenanceThroughTemporalCliIT}; these tests keep to worker-3 and wait for the cluster to settle
+ * (replacement pods of earlier drains scheduled) before they take the picture they compare with.
  */
+@ExtendWith(DemoClusterStack.class)
 @DisplayName("A bad maintenance request through temporal workflow start fails clearly and changes nothing")
 class BadMaintenanceRequestsIT {
   static E2eStack stack;
 
   @BeforeAll
-  static void startStack() {
-    stack = E2eStack.start("bad-requests", null);
-  }
-
-  @AfterAll
-  static void stopStack() {
-    if (stack != null) {
-      stack.close();
-    }
+  static void useStack(E2eStack demoCluster) {
+    stack = demoCluster;
   }
 
   static Stream<Arguments> badRequests() {
@@ -48,7 +46,7 @@ class BadMaintenanceRequestsIT {
   @MethodSource("badRequests")
   @DisplayName("a request with a bad node name or bad options fails naming the problem, no node touched")
   void badRequestFailsAndLeavesTheClusterAlone(String caseName, String input, List<String> messageNames) {
-    List<NodeView> before = allNodes();
+    List<NodeView> before = settledCluster();
 
     Maintenance m = Maintenance.start(stack, "bad-" + caseName, input);
     m.awaitClosed(Duration.ofSeconds(60));
@@ -68,7 +66,7 @@ class BadMaintenanceRequestsIT {
     Maintenance first = Maintenance.startForNode(stack, "worker-3", "PT30S");
     first.awaitStage(Duration.ofSeconds(60), "AWAITING_RESUME");
     NodeView inMaintenance = NodeView.of(stack, "worker-3");
-    List<NodeView> before = allNodes();
+    List<NodeView> before = settledCluster();
 
     Maintenance second = Maintenance.start(stack, "second-maintenance-worker-3", "{\"nodeName\":\"worker-3\",\"reason\":\"e2e\"}");
     second.awaitClosed(Duration.ofSeconds(60));
@@ -86,6 +84,20 @@ class BadMaintenanceRequestsIT {
   }
 
   private static List<NodeView> allNodes() {
-    return Stream.of("control-plane-1", "worker-1", "worker-2", "worker-3").map(n -> NodeView.of(stack, n)).toList();
+    return NodeView.all(stack);
+  }
+
+  /** The cluster once two looks a second apart agree: nothing of an earlier test is still moving. */
+  private static List<NodeView> settledCluster() {
+    AtomicReference<List<NodeView>> previous = new AtomicReference<>(allNodes());
+    Awaitility.await("the cluster settles")
+        .atMost(Duration.ofSeconds(60))
+        .pollDelay(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> {
+          List<NodeView> now = allNodes();
+          return now.equals(previous.getAndSet(now));
+        });
+    return previous.get();
   }
 }

@@ -11,32 +11,27 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An operator's maintenance of the demo cluster's nodes with nothing but {@code temporal} and {@code kubectl}:
- * the real dev server, {@code runbook sim} with the demo scenario, and {@code runbook worker}. Each test has a node
- * of its own; the history and Web UI tests look at worker-1's maintenance, which whichever test comes first runs.
+ * the real dev server, {@code runbook sim} with the demo scenario, and {@code runbook worker} (shared with
+ * {@link BadMaintenanceRequestsIT}, which keeps to worker-3). Each test has a node of its own; the history and Web UI
+ * tests look at worker-1's maintenance, which whichever test comes first runs.
  */
+@ExtendWith(DemoClusterStack.class)
 @DisplayName("A node maintenance started, followed and resumed with the temporal CLI on the demo cluster")
 class NodeMaintenanceThroughTemporalCliIT {
   static E2eStack stack;
   static Worker1Maintenance worker1;
 
   @BeforeAll
-  static void startStack() {
-    stack = E2eStack.start("demo-cluster", null);
+  static void useStack(E2eStack demoCluster) {
+    stack = demoCluster;
     worker1 = new Worker1Maintenance(stack);
-  }
-
-  @AfterAll
-  static void stopStack() {
-    if (stack != null) {
-      stack.close();
-    }
   }
 
   @Test

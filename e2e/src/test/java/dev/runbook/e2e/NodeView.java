@@ -16,17 +16,35 @@ record NodeView(String name, boolean unschedulable, List<String> taints, Map<Str
   }
 
   static NodeView of(E2eStack stack, String node) {
-    JsonNode n = stack.kubectlJson("get", "node", node);
+    return from(stack.kubectlJson("get", "node", node), stack.kubectlJson("get", "pods", "-A", "--field-selector", "spec.nodeName=" + node));
+  }
+
+  /** Every node, from one list of nodes and one list of pods. */
+  static List<NodeView> all(E2eStack stack) {
+    JsonNode pods = stack.kubectlJson("get", "pods", "-A");
+    List<NodeView> nodes = new ArrayList<>();
+    for (JsonNode n : stack.kubectlJson("get", "nodes").path("items")) {
+      nodes.add(from(n, pods));
+    }
+    return nodes;
+  }
+
+  private static NodeView from(JsonNode n, JsonNode podList) {
+    String node = n.path("metadata").path("name").asText();
     List<String> taints = new ArrayList<>();
     n.path("spec").path("taints").forEach(t -> taints.add(t.path("key").asText() + ":" + t.path("effect").asText()));
     Map<String, String> annotations = new TreeMap<>();
     n.path("metadata").path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
     List<PodOnNode> pods = new ArrayList<>();
-    for (JsonNode p : stack.kubectlJson("get", "pods", "-A", "--field-selector", "spec.nodeName=" + node).path("items")) {
+    for (JsonNode p : podList.path("items")) {
+      if (!node.equals(p.path("spec").path("nodeName").asText())) {
+        continue;
+      }
       JsonNode meta = p.path("metadata");
       pods.add(new PodOnNode(meta.path("namespace").asText(), meta.path("name").asText(), meta.path("uid").asText(),
           meta.path("ownerReferences").path(0).path("kind").asText("none"), meta.hasNonNull("deletionTimestamp")));
     }
+    pods.sort(java.util.Comparator.comparing(PodOnNode::ref));
     return new NodeView(node, n.path("spec").path("unschedulable").asBoolean(false), taints, annotations, pods);
   }
 
