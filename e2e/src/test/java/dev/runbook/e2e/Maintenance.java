@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** One {@code NodeMaintenance} workflow, driven only through the real {@code temporal} CLI. */
 final class Maintenance {
@@ -45,19 +46,24 @@ final class Maintenance {
   JsonNode awaitStage(Duration atMost, String... stages) {
     Set<String> wanted = Set.of(stages);
     AtomicReference<JsonNode> last = new AtomicReference<>();
-    await(workflowId + " in stage " + wanted + " (last status: " + last + ")")
-        .atMost(atMost)
-        .pollInterval(Duration.ofMillis(700))
-        .ignoreExceptionsMatching(e -> e instanceof AssertionError && e.getMessage().contains("query"))
-        .until(() -> {
-          JsonNode s = status();
-          last.set(s);
-          String stage = s.path("stage").asText();
-          if (!wanted.contains(stage) && E2eStack.FINAL_STAGES.contains(stage)) {
-            throw new IllegalStateException(workflowId + " ended in " + stage + " while waiting for " + wanted + ": " + s);
-          }
-          return wanted.contains(stage);
-        });
+    try {
+      await(workflowId + " in stage " + wanted)
+          .atMost(atMost)
+          .pollInterval(Duration.ofMillis(700))
+          // A query fails while no worker or no server is up (the crash tests): ask again.
+          .ignoreExceptionsMatching(e -> e instanceof AssertionError && e.getMessage().contains("query"))
+          .until(() -> {
+            JsonNode s = status();
+            last.set(s);
+            String stage = s.path("stage").asText();
+            if (!wanted.contains(stage) && E2eStack.FINAL_STAGES.contains(stage)) {
+              throw new IllegalStateException(workflowId + " ended in " + stage + " while waiting for " + wanted + ": " + s);
+            }
+            return wanted.contains(stage);
+          });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "; last status: " + last.get(), e);
+    }
     return last.get();
   }
 

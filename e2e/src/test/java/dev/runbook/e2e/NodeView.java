@@ -34,7 +34,7 @@ record NodeView(String name, boolean unschedulable, List<String> taints, Map<Str
     List<String> taints = new ArrayList<>();
     n.path("spec").path("taints").forEach(t -> taints.add(t.path("key").asText() + ":" + t.path("effect").asText()));
     Map<String, String> annotations = new TreeMap<>();
-    n.path("metadata").path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
+    n.path("metadata").path("annotations").properties().forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));
     List<PodOnNode> pods = new ArrayList<>();
     for (JsonNode p : podList.path("items")) {
       if (!node.equals(p.path("spec").path("nodeName").asText())) {
