@@ -187,7 +187,10 @@ public final class EvictionHandler {
     List<ObjectNode> selected =
         store.list(pods, namespace, p -> Selectors.matches(spec.get("selector"), Selectors.labelsOf(p)));
     long healthy = selected.stream().filter(p -> isReady(p) && !p.path("metadata").has("deletionTimestamp")).count();
-    int expected = Math.max(pdb.path("status").path("expectedPods").asInt(0), selected.size());
+    // A terminating pod whose replacement already runs is not one more pod the budget expects: counting it made a
+    // drain that Kubernetes allows (one terminating, its replacement Ready, the next one evicted) look like an overrun.
+    long present = selected.stream().filter(p -> !p.path("metadata").has("deletionTimestamp")).count();
+    int expected = (int) Math.max(pdb.path("status").path("expectedPods").asInt(0), present);
     long unavailable = expected - healthy;
     String name = namespace + "/" + Json.text(pdb, "metadata.name");
     if (spec.has("maxUnavailable")) {

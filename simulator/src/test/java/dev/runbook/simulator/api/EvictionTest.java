@@ -13,7 +13,9 @@ import dev.runbook.simulator.SimAnnotations;
 import dev.runbook.simulator.SimulatedCluster;
 import dev.runbook.simulator.score.ScoreReport;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -335,5 +337,24 @@ class EvictionTest {
     assertEquals(1, violations.size(), violations.toString());
     assertEquals("PDB overrun", violations.get(0).invariant());
     assertTrue(violations.get(0).detail().contains("2 of 3 pods unavailable"), violations.get(0).detail());
+  }
+
+  @Test
+  @DisplayName("a terminating pod whose replacement is Ready does not count against the budget: the next eviction is no overrun")
+  void terminatingPodWithReadyReplacementIsNoOverrun() {
+    start(runningPod("shop", "db-0", "worker-1", "{app: db}") + runningPod("shop", "db-1", "worker-1", "{app: db}")
+        + runningPod("shop", "db-2", "worker-1", "{app: db}") + pdb("shop", "db", "{app: db}", 1));
+    assertEquals(201, api.evict("shop", "db-0", null).code());
+    // What the ReplicaSet and the disruption controller would do next: db-0's replacement runs, the budget is back.
+    cluster.client().resource(runningPod("shop", "db-3", "worker-2", "{app: db}")).create();
+    cluster.client().pods().inNamespace("shop").withName("db-3").editStatus(p -> new PodBuilder(p)
+        .editOrNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build());
+    cluster.client().policy().v1().podDisruptionBudget().inNamespace("shop").withName("db").editStatus(b -> new PodDisruptionBudgetBuilder(b)
+        .editStatus().withDisruptionsAllowed(1).withCurrentHealthy(3).endStatus().build());
+
+    assertEquals(201, api.evict("shop", "db-1", null).code());
+
+    // db-0 and db-1 terminate; db-2 and db-3 serve: 1 of the 3 expected pods is unavailable, as maxUnavailable allows.
+    assertTrue(cluster.report().violations().isEmpty(), cluster.report().violations().toString());
   }
 }
