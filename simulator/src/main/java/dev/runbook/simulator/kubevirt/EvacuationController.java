@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * #RETRY_BACKOFF} simulated time, doubling with each consecutive failure up to {@link #MAX_RETRY_BACKOFF}
  * (KubeVirt backs off too, with longer times; the simulation keeps it short).
  */
-public final class EvacuationController extends ReconcileLoop {
+public final class EvacuationController extends LevelTriggeredController {
   public static final Duration RETRY_BACKOFF = Duration.ofSeconds(10);
   public static final Duration MAX_RETRY_BACKOFF = Duration.ofMinutes(2);
 

@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
  *       its migrationState records the abort.
  * </ul>
  */
-public final class MigrationController extends ReconcileLoop {
+public final class MigrationController extends LevelTriggeredController {
   /** KubeVirt fails a migration whose target pod stays unschedulable for 5 minutes. */
   public static final Duration TARGET_POD_TIMEOUT = Duration.ofMinutes(5);
 

@@ -36,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * off, and a {@code vm-lost} violation when a VM that should run has no running VMI {@link #LOST_AFTER} after it
  * stopped.
  */
-public final class VirtualMachineController extends ReconcileLoop {
+public final class VirtualMachineController extends LevelTriggeredController {
   /**
    * Simulated time after which a VM that should run (Always / RerunOnFailure) but still has no running VMI counts
    * as lost: long enough for a restart on another node (scheduling plus startup), short enough to notice a drain

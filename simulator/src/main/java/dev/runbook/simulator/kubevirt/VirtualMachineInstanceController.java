@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * (KubeVirt: "someone other than the controller deleted the pod unexpectedly" → Failed). Pods left by a VMI that
  * no longer exists are removed, as the garbage collector would through their owner reference.
  */
-public final class VirtualMachineInstanceController extends ReconcileLoop {
+public final class VirtualMachineInstanceController extends LevelTriggeredController {
   private static final String SHARED_REQUIRED =
       ", live migration requires that all PVCs must be shared (using ReadWriteMany access mode)";
 

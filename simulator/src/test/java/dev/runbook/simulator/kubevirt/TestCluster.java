@@ -179,11 +179,11 @@ final class TestCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    // Quiesce every writer before any watch closes (see ReconcileLoop#close).
+    // Quiesce every writer before any watch closes (see LevelTriggeredController#close).
     if (agents != null) {
       agents.close();
     }
-    controllers.forEach(c -> ((ReconcileLoop) c).stop());
+    controllers.forEach(c -> ((LevelTriggeredController) c).stop());
     controllers.forEach(SimController::close);
     clock.close();
     client.close();

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * one worker thread reconciles everything it owns from fresh API reads. Bursts of events collapse into one pass,
  * and reading from the API rather than a cache means a pass never acts twice on its own stale view.
  */
-abstract class ReconcileLoop implements SimController {
+abstract class LevelTriggeredController implements SimController {
   /** A safety net for a missed event; real progress is event- and timer-driven. */
   private static final long RESYNC_MILLIS = 2000;
 
