@@ -26,6 +26,7 @@ import dev.runbook.workflows.activities.NodeActivities;
 import dev.runbook.workflows.activities.NodeEventReason;
 import dev.runbook.workflows.activities.NodeEventRequest;
 import dev.runbook.workflows.activities.NodeSnapshot;
+import dev.runbook.workflows.activities.PodAction;
 import dev.runbook.workflows.activities.PodsGoneResult;
 import dev.runbook.workflows.activities.RestoreNodeRequest;
 import dev.runbook.workflows.activities.VirtualMachineActivities;
@@ -58,6 +59,7 @@ import io.temporal.workflow.WorkflowSemaphore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -81,6 +83,8 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   private static final Logger log = Workflow.getLogger(NodeMaintenanceWorkflowImpl.class);
 
   static final int LEASE_DURATION_SECONDS = 3600;
+  /** Workflow.getVersion change id: pods whose chains decide the drain's length take the eviction slots first. */
+  static final String LONGEST_CHAINS_FIRST = "longest-chains-first";
   /** A pod listed again after awaitPodsGone said it went: give the API's lists time to agree before acting. */
   private static final Duration RELISTED_PAUSE = Duration.ofSeconds(5);
   /** A blocked-eviction wait that returned still blocked (it should not): do not turn it into a hot loop. */
@@ -359,7 +363,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   private void runPass(List<Pod> todo) {
     List<Promise<Void>> work = new ArrayList<>();
     runningPodHandlers += todo.size();
-    for (Pod pod : todo) {
+    for (Pod pod : longestChainsFirst(todo)) {
       work.add(
           Async.procedure(
               () -> {
@@ -372,6 +376,29 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     }
     work.add(Async.procedure(this::reapTerminatingPods));
     awaitAll(work);
+  }
+
+  /**
+   * The order in which pods take the eviction slots. Live migrations leave in waves of KubeVirt's per-node limit and
+   * PDB-guarded pods one budget at a time: those chains decide when the node is empty, so they start first and
+   * ordinary pods fill the remaining slots (bench/run measured the VMs of a 250-pod node starting 5-10 s late,
+   * queued behind ordinary evictions in plan order). Runs started before this change keep plan order.
+   */
+  private static List<Pod> longestChainsFirst(List<Pod> todo) {
+    int version = Workflow.getVersion(LONGEST_CHAINS_FIRST, Workflow.DEFAULT_VERSION, 1);
+    if (version == Workflow.DEFAULT_VERSION) {
+      return todo;
+    }
+    List<Pod> ordered = new ArrayList<>(todo);
+    ordered.sort(Comparator.comparingInt(NodeMaintenanceWorkflowImpl::chainRank)); // stable: plan order within a rank
+    return ordered;
+  }
+
+  private static int chainRank(Pod pod) {
+    if (pod.action() == PodAction.MIGRATE_VM) {
+      return 0;
+    }
+    return pod.plan.pdbs() == null || pod.plan.pdbs().isEmpty() ? 2 : 1;
   }
 
   /** Unlike Promise.allOf, sees a promise that failed before the call (sdk-java #2046), and fails fast. */

@@ -71,6 +71,26 @@ class NodeMaintenanceHistoryTest {
   }
 
   @Test
+  @DisplayName("VM evacuations take the eviction slots before ordinary pods listed ahead of them in the plan")
+  void longestChainsStartFirst() {
+    List<String> summaries = scheduledSummaries(drainManyPods());
+
+    int firstVm = indexOfFirst(summaries, "evict vms/virt-launcher-vm-");
+    int firstPlain = indexOfFirst(summaries, "evict default/web-");
+    assertTrue(firstVm >= 0 && firstPlain >= 0, summaries.toString());
+    assertTrue(firstVm < firstPlain, "VM evictions should be scheduled first: " + summaries);
+  }
+
+  private static int indexOfFirst(List<String> summaries, String prefix) {
+    for (int i = 0; i < summaries.size(); i++) {
+      if (summaries.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Test
   @DisplayName("the history grows by at most 8 events per evicted pod, and no pod has more than 8 of its own")
   void historyStaysSmall() {
     int baseline = runWithoutPods().size();

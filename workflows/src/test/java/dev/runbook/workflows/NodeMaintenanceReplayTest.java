@@ -23,4 +23,18 @@ class NodeMaintenanceReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/drain-blocked-escalated.json", NodeMaintenanceWorkflowImpl.class);
   }
+
+  @Test
+  @DisplayName("a happy-path run recorded before longest-chains-first still replays in plan order")
+  void happyPathHistoryFromBeforeLongestChainsFirstReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/happy-path-before-longest-chains-first.json", NodeMaintenanceWorkflowImpl.class);
+  }
+
+  @Test
+  @DisplayName("an escalated run recorded before longest-chains-first still replays in plan order")
+  void escalatedHistoryFromBeforeLongestChainsFirstReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/drain-blocked-escalated-before-longest-chains-first.json", NodeMaintenanceWorkflowImpl.class);
+  }
 }
