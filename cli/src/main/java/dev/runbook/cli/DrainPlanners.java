@@ -1,5 +1,6 @@
 package dev.runbook.cli;
 
+import dev.runbook.worker.TemporalConnection;
 import dev.runbook.activities.ActivitiesFactory;
 import dev.runbook.activities.KubernetesClients;
 import dev.runbook.workflows.activities.DrainActivities;
@@ -22,7 +23,7 @@ public interface DrainPlanners {
         throw new CliException(
             ExitCode.CLUSTER_UNREACHABLE,
             "cannot configure the Kubernetes client (KUBECONFIG, ~/.kube/config, in-cluster service account): "
-                + EnvConfigTemporalClients.rootMessage(e),
+                + TemporalConnection.rootMessage(e),
             e);
       }
       try {
@@ -37,7 +38,7 @@ public interface DrainPlanners {
             "cannot reach the Kubernetes API at "
                 + url
                 + " ("
-                + EnvConfigTemporalClients.rootMessage(e)
+                + TemporalConnection.rootMessage(e)
                 + "): point KUBECONFIG at your cluster, or run `runbook sim --kubeconfig FILE` and export KUBECONFIG=FILE",
             e);
       }

@@ -1,14 +1,13 @@
 package dev.runbook.cli;
 
-import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import dev.runbook.worker.TemporalConnection;
+
 import io.temporal.client.WorkflowClient;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.envconfig.LoadClientConfigProfileOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Connects the way the worker does (temporal-envconfig's profile: environment and config file), with the
@@ -16,8 +15,6 @@ import java.util.concurrent.TimeUnit;
  * clear message and exit code 3 rather than a gRPC stack trace.
  */
 public final class EnvConfigTemporalClients implements TemporalClients {
-  private static final String DEFAULT_TARGET = "127.0.0.1:7233";
-
   private final Duration connectTimeout;
 
   public EnvConfigTemporalClients() {
@@ -32,25 +29,14 @@ public final class EnvConfigTemporalClients implements TemporalClients {
   @Override
   public WorkflowClient connect(TemporalOptions options) {
     ClientConfigProfile profile = profile(options);
-    WorkflowServiceStubsOptions stubsOptions = profile.toWorkflowServiceStubsOptions();
-    String target = stubsOptions.getTarget() == null ? DEFAULT_TARGET : stubsOptions.getTarget();
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(stubsOptions);
+    WorkflowServiceStubs stubs;
     try {
-      // One plain call with a deadline: newConnectedServiceStubs retries a refused connection for ~15 s whatever
-      // timeout it is given, too long for a command a person waits on.
-      stubs
-          .blockingStub()
-          .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
-          .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
-    } catch (RuntimeException e) {
-      stubs.shutdownNow();
+      stubs = TemporalConnection.connect(profile, connectTimeout);
+    } catch (TemporalConnection.UnreachableException e) {
       throw new CliException(
           ExitCode.TEMPORAL_UNREACHABLE,
-          "cannot reach Temporal at "
-              + target
-              + " ("
-              + rootMessage(e)
-              + "): start one with `temporal server start-dev`, or point --address / TEMPORAL_ADDRESS (and "
+          e.getMessage()
+              + ": start one with `temporal server start-dev`, or point --address / TEMPORAL_ADDRESS (and "
               + "TEMPORAL_NAMESPACE, TLS / API key variables) at your server",
           e);
     }
@@ -71,7 +57,7 @@ public final class EnvConfigTemporalClients implements TemporalClients {
           "cannot read the Temporal client configuration (TEMPORAL_* variables, TEMPORAL_CONFIG_FILE"
               + (options.profile() == null ? "" : ", profile '" + options.profile() + "'")
               + "): "
-              + rootMessage(e));
+              + TemporalConnection.rootMessage(e));
     }
     ClientConfigProfile.Builder b = loaded.toBuilder();
     if (options.address() != null) {
@@ -83,11 +69,4 @@ public final class EnvConfigTemporalClients implements TemporalClients {
     return b.build();
   }
 
-  static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-  }
 }

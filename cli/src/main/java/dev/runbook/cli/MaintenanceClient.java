@@ -1,5 +1,6 @@
 package dev.runbook.cli;
 
+import dev.runbook.worker.TemporalConnection;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
@@ -204,7 +205,7 @@ public final class MaintenanceClient {
           } catch (TimeoutException e) {
             note = "no answer in " + LIST_QUERY_TIMEOUT.toSeconds() + "s; is a worker running?";
           } catch (ExecutionException e) {
-            note = "status query failed: " + EnvConfigTemporalClients.rootMessage(e);
+            note = "status query failed: " + TemporalConnection.rootMessage(e);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw CliException.failed("interrupted while listing maintenances");
@@ -338,7 +339,7 @@ public final class MaintenanceClient {
       stub.getResult(MaintenanceResult.class);
       return "workflow ended " + statusName(status);
     } catch (WorkflowException e) {
-      return "workflow ended " + statusName(status) + ": " + EnvConfigTemporalClients.rootMessage(e);
+      return "workflow ended " + statusName(status) + ": " + TemporalConnection.rootMessage(e);
     } catch (RuntimeException e) {
       return "workflow ended " + statusName(status);
     }
@@ -383,25 +384,25 @@ public final class MaintenanceClient {
     if (code == Status.Code.UNAVAILABLE) {
       return new CliException(
           ExitCode.TEMPORAL_UNREACHABLE,
-          "lost Temporal (" + EnvConfigTemporalClients.rootMessage(e) + "): check that the server is up and reachable",
+          "lost Temporal (" + TemporalConnection.rootMessage(e) + "): check that the server is up and reachable",
           e,
           true);
     }
     if (code == Status.Code.FAILED_PRECONDITION || code == Status.Code.DEADLINE_EXCEEDED) {
       // e.g. a query before the workflow's first task ran, or a worker restarting
-      return new CliException(ExitCode.FAILED, EnvConfigTemporalClients.rootMessage(e), e, true);
+      return new CliException(ExitCode.FAILED, TemporalConnection.rootMessage(e), e, true);
     }
     if (code == Status.Code.UNAUTHENTICATED || code == Status.Code.PERMISSION_DENIED) {
       return new CliException(
           ExitCode.TEMPORAL_UNREACHABLE,
-          "Temporal refused the credentials (" + EnvConfigTemporalClients.rootMessage(e) + "): check TEMPORAL_API_KEY / TLS settings",
+          "Temporal refused the credentials (" + TemporalConnection.rootMessage(e) + "): check TEMPORAL_API_KEY / TLS settings",
           e);
     }
     if (code == Status.Code.NOT_FOUND && node == null) {
       return CliException.usage(
-          EnvConfigTemporalClients.rootMessage(e) + ": check --namespace / TEMPORAL_NAMESPACE");
+          TemporalConnection.rootMessage(e) + ": check --namespace / TEMPORAL_NAMESPACE");
     }
-    return new CliException(ExitCode.FAILED, EnvConfigTemporalClients.rootMessage(e), e);
+    return new CliException(ExitCode.FAILED, TemporalConnection.rootMessage(e), e);
   }
 
   static Status.Code grpcCode(Throwable e) {

@@ -5,6 +5,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerMain {
   private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
+
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private WorkerMain() {}
 
@@ -32,8 +35,14 @@ public final class WorkerMain {
       log.error("cannot read the Temporal client configuration (TEMPORAL_* variables, TEMPORAL_CONFIG_FILE): {}", e.getMessage());
       return 2;
     }
-    WorkflowServiceStubs service = TemporalConnection.connect(profile);
-    if (service == null) {
+    WorkflowServiceStubs service;
+    try {
+      service = TemporalConnection.connect(profile, CONNECT_TIMEOUT);
+    } catch (TemporalConnection.UnreachableException e) {
+      log.error(
+          "{}: start one with `temporal server start-dev`, or set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TLS / "
+              + "API key variables) to your server",
+          e.getMessage());
       return 3;
     }
     KubernetesClients kube;
