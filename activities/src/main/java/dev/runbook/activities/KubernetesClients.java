@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * blocker and watch the PDB, instead of fabric8 spending ~19 s on its own backoff.
  */
 public final class KubernetesClients implements AutoCloseable {
+  public static final String USER_AGENT = "runbook-worker";
+
   private final KubernetesClient client;
   private final KubernetesClient evictionClient;
 
@@ -31,10 +33,15 @@ public final class KubernetesClients implements AutoCloseable {
     return fromConfig(Config.fromKubeconfig(kubeconfigYaml));
   }
 
+  /**
+   * Requests carry the User-Agent {@value #USER_AGENT}, so the API server's audit log (and the simulated cluster's
+   * request record, which the RBAC test reads) can tell the worker's calls from everyone else's.
+   */
   public static KubernetesClients fromConfig(Config config) {
-    Config noRetry = new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
+    Config named = new ConfigBuilder(config).withUserAgent(USER_AGENT).build();
+    Config noRetry = new ConfigBuilder(named).withRequestRetryBackoffLimit(0).build();
     return new KubernetesClients(
-        new KubernetesClientBuilder().withConfig(config).build(),
+        new KubernetesClientBuilder().withConfig(named).build(),
         new KubernetesClientBuilder().withConfig(noRetry).build());
   }
 
