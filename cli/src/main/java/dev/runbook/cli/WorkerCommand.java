@@ -2,6 +2,7 @@ package dev.runbook.cli;
 
 import dev.runbook.worker.WorkerConfig;
 import dev.runbook.worker.WorkerMain;
+import dev.runbook.worker.nodemaintenance.ControllerConfig;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,18 +25,31 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "Task queue to poll (default: RUNBOOK_TASK_QUEUE, else ${DEFAULT-VALUE}).")
   String taskQueue;
 
+  @Option(
+      names = "--nodemaintenance-controller",
+      negatable = true,
+      defaultValue = "${env:RUNBOOK_NODEMAINTENANCE_CONTROLLER:-false}",
+      fallbackValue = "true",
+      description =
+          "Also run the NodeMaintenance controller: each NodeMaintenance resource (deploy/crds/) becomes one "
+              + "maintenance workflow, its status follows the workflow, deleting it ends the maintenance "
+              + "(default: RUNBOOK_NODEMAINTENANCE_CONTROLLER, else false).")
+  boolean nodeMaintenanceController;
+
   @Override
   public Integer call() {
     if (taskQueue == null || taskQueue.isBlank()) {
       throw CliException.usage("--task-queue must not be empty");
     }
     WorkerConfig config;
+    ControllerConfig controller;
     try {
       config = WorkerConfig.fromEnvironment(System.getenv()).withTaskQueue(taskQueue);
+      controller = ControllerConfig.fromEnvironment(System.getenv()).withEnabled(nodeMaintenanceController);
     } catch (IllegalArgumentException e) {
       throw CliException.usage(e.getMessage());
     }
     // WorkerMain answers with the same exit codes (2 configuration, 3 Temporal, 4 cluster) and logs why.
-    return WorkerMain.run(config);
+    return WorkerMain.run(config, controller);
   }
 }

@@ -1,6 +1,8 @@
 package dev.runbook.worker;
 
 import dev.runbook.activities.KubernetesClients;
+import dev.runbook.worker.nodemaintenance.ControllerConfig;
+import dev.runbook.worker.nodemaintenance.NodeMaintenanceController;
 import io.temporal.client.WorkflowClient;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -23,11 +25,14 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) {
-    System.exit(run(WorkerConfig.fromEnvironment(System.getenv())));
+    System.exit(run(WorkerConfig.fromEnvironment(System.getenv()), ControllerConfig.fromEnvironment(System.getenv())));
   }
 
-  /** Runs until the JVM is asked to stop; returns the process exit code. */
-  public static int run(WorkerConfig config) {
+  /**
+   * Runs until the JVM is asked to stop; returns the process exit code. With the controller on, this worker also
+   * turns NodeMaintenance resources into workflows.
+   */
+  public static int run(WorkerConfig config, ControllerConfig controllerConfig) {
     ClientConfigProfile profile;
     try {
       profile = ClientConfigProfile.load();
@@ -63,12 +68,28 @@ public final class WorkerMain {
     }
     WorkflowClient client = WorkflowClient.newInstance(service, profile.toWorkflowClientOptions());
     MaintenanceWorker worker = MaintenanceWorker.start(client, kube, config);
+    NodeMaintenanceController controller = null;
+    if (controllerConfig.enabled()) {
+      try {
+        controller = NodeMaintenanceController.start(kube.client(), client, config.taskQueue(), controllerConfig);
+      } catch (RuntimeException e) {
+        log.error("cannot start the NodeMaintenance controller: {}", TemporalConnection.rootMessage(e));
+        worker.close();
+        kube.close();
+        service.shutdown();
+        return 4;
+      }
+    }
+    NodeMaintenanceController startedController = controller;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   log.info("stopping: no new tasks; waiting up to {} for running activities", config.shutdownGrace());
+                  if (startedController != null) {
+                    startedController.close();
+                  }
                   worker.close();
                   kube.close();
                   service.shutdown();

@@ -20,10 +20,17 @@ public final class NodeMaintenanceResources {
 
   /** Held while the resource's workflow may still have to restore the node; removed once it has. */
   public static final String FINALIZER = "nodemaintenance.runbook.dev/workflow";
-  /** The workflow that carries out this resource (set when the controller starts it). */
-  public static final String WORKFLOW_ID_ANNOTATION = "nodemaintenance.runbook.dev/workflow-id";
-  /** The node the workflow was started for: {@code spec.nodeName} may not change afterwards. */
+  /**
+   * The node this resource was accepted for, set (with the finalizer) before its workflow starts: marks the resource
+   * as accepted, and {@code spec.nodeName} may not change afterwards.
+   */
   public static final String NODE_ANNOTATION = "nodemaintenance.runbook.dev/node";
+  /** The workflow that carries out this resource: {@code maintenance-<node>}. */
+  public static final String WORKFLOW_ID_ANNOTATION = "nodemaintenance.runbook.dev/workflow-id";
+  /** That workflow's run, set once it started: a later run of the same id (another maintenance) is not this one's. */
+  public static final String RUN_ID_ANNOTATION = "nodemaintenance.runbook.dev/run-id";
+  /** The workflow memo key naming the resource a workflow was started for ({@code group}, {@code name}, {@code uid}). */
+  public static final String MEMO_KEY = "nodeMaintenance";
 
   private NodeMaintenanceResources() {}
 
@@ -63,6 +70,23 @@ public final class NodeMaintenanceResources {
   public static Optional<String> annotation(GenericKubernetesResource nm, String key) {
     Map<String, String> annotations = nm.getMetadata().getAnnotations();
     return annotations == null ? Optional.empty() : Optional.ofNullable(annotations.get(key));
+  }
+
+  public static boolean accepted(GenericKubernetesResource nm) {
+    return annotation(nm, NODE_ANNOTATION).isPresent();
+  }
+
+  /** Refused by the controller (where no webhook runs): {@code phase: Failed} without ever being accepted. */
+  public static boolean refused(GenericKubernetesResource nm) {
+    return !accepted(nm) && "Failed".equals(statusString(nm, "phase").orElse(null));
+  }
+
+  public static Optional<String> statusString(GenericKubernetesResource nm, String field) {
+    Object status = nm.getAdditionalProperties().get("status");
+    if (status instanceof Map<?, ?> map && map.get(field) instanceof String value) {
+      return Optional.of(value);
+    }
+    return Optional.empty();
   }
 
   public static boolean deleting(GenericKubernetesResource nm) {

@@ -38,7 +38,9 @@ public final class NodeMaintenanceRules {
     }
     return existing.stream()
         // one being deleted is restoring its node and goes away by itself: the controller waits for it
+        // a refused one never started anything
         .filter(other -> !sameObject(other, candidate) && node.equals(nodeName(other)) && !deleting(other))
+        .filter(other -> !NodeMaintenanceResources.refused(other))
         .filter(other -> precedes(other, candidate))
         .min(BY_AGE)
         .map(
@@ -68,8 +70,8 @@ public final class NodeMaintenanceRules {
   }
 
   /**
-   * Which of two resources for the same node came first. A resource already carried out by a workflow always
-   * wins (the controller recorded it); then the older one (RFC 3339 UTC timestamps sort as text); then the name, so
+   * Which of two resources for the same node came first. A resource the controller already accepted always
+   * wins; then the older one (RFC 3339 UTC timestamps sort as text); then the name, so
    * every controller replica decides alike.
    */
   static boolean precedes(GenericKubernetesResource a, GenericKubernetesResource b) {
@@ -78,7 +80,7 @@ public final class NodeMaintenanceRules {
 
   private static final Comparator<GenericKubernetesResource> BY_AGE =
       Comparator.<GenericKubernetesResource, Boolean>comparing(
-              nm -> NodeMaintenanceResources.annotation(nm, NodeMaintenanceResources.WORKFLOW_ID_ANNOTATION).isEmpty())
+              nm -> !NodeMaintenanceResources.accepted(nm))
           // not stored yet (the webhook's candidate) counts as the newest
           .thenComparing(nm -> nm.getMetadata().getCreationTimestamp(), Comparator.nullsLast(Comparator.naturalOrder()))
           .thenComparing(NodeMaintenanceResources::describe);

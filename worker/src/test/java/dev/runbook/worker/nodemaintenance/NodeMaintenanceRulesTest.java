@@ -67,7 +67,7 @@ class NodeMaintenanceRulesTest {
   void theResourceAlreadyCarriedOutByAWorkflowWinsEvenIfYounger() {
     var older = nm("nodemaintenance.kubevirt.io", "older", "worker-1", "2026-11-28T04:00:00Z");
     var running = nm("nodemaintenance.kubevirt.io", "running", "worker-1", "2026-11-28T05:00:00Z");
-    running.getMetadata().setAnnotations(Map.of(NodeMaintenanceResources.WORKFLOW_ID_ANNOTATION, "maintenance-worker-1"));
+    running.getMetadata().setAnnotations(Map.of(NodeMaintenanceResources.NODE_ANNOTATION, "worker-1"));
     assertTrue(NodeMaintenanceRules.refuseCreate(older, NODES::contains, List.of(older, running)).isPresent());
     assertEquals(Optional.empty(), NodeMaintenanceRules.refuseCreate(running, NODES::contains, List.of(older, running)));
   }
@@ -78,6 +78,14 @@ class NodeMaintenanceRulesTest {
     leaving.getMetadata().setDeletionTimestamp("2026-11-28T05:00:00Z");
     var next = nm("nodemaintenance.kubevirt.io", "next", "worker-1", "2026-11-28T05:01:00Z");
     assertEquals(Optional.empty(), NodeMaintenanceRules.refuseCreate(next, NODES::contains, List.of(leaving, next)));
+  }
+
+  @Test
+  void aResourceTheControllerRefusedDoesNotBlockTheNextOne() {
+    var refused = nm("nodemaintenance.kubevirt.io", "refused", "worker-1", "2026-11-28T04:00:00Z");
+    refused.setAdditionalProperty("status", Map.of("phase", "Failed", "lastError", "..."));
+    var next = nm("nodemaintenance.kubevirt.io", "next", "worker-1", "2026-11-28T05:01:00Z");
+    assertEquals(Optional.empty(), NodeMaintenanceRules.refuseCreate(next, NODES::contains, List.of(refused, next)));
   }
 
   @Test

@@ -1,0 +1,332 @@
+package dev.runbook.worker.nodemaintenance;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.runbook.activities.KubernetesClients;
+import dev.runbook.simulator.SimulatedCluster;
+import dev.runbook.worker.MaintenanceWorker;
+import dev.runbook.worker.WorkerConfig;
+import dev.runbook.workflows.NodeMaintenanceWorkflow;
+import dev.runbook.workflows.model.MaintenanceRequest;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The controller on the simulated demo cluster (its CRDs applied from {@code deploy/crds/}) and the real SDK on
+ * temporal-testing's in-memory service, with the worker running the real workflow and activities. worker-2 drains
+ * cleanly; worker-1 holds a LiveMigrate VM on a ReadWriteOnce disk, so its drain stays blocked until the operator acts.
+ */
+class NodeMaintenanceControllerIT {
+  private static final String KUBEVIRT = "nodemaintenance.kubevirt.io";
+  private static final String MEDIK8S = "nodemaintenance.medik8s.io";
+  private static final Duration WAIT = Duration.ofSeconds(90);
+
+  @TempDir Path tmp;
+  private SimulatedCluster cluster;
+  private KubernetesClients kube;
+  private TestWorkflowEnvironment env;
+  private MaintenanceWorker worker;
+  private NodeMaintenanceController controller;
+  private KubernetesClient client;
+
+  @BeforeEach
+  void startEverything() throws Exception {
+    cluster = SimulatedCluster.builder().demoScenario().speed(10).withDefaultControllers().start();
+    kube = KubernetesClients.fromKubeconfig(Files.readString(cluster.writeKubeconfig(tmp.resolve("kubeconfig"))));
+    client = kube.client();
+    try (var crds = Files.list(Path.of("..", "deploy", "crds"))) {
+      for (Path crd : crds.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+        try (InputStream in = Files.newInputStream(crd)) {
+          client.load(in).create();
+        }
+      }
+    }
+    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    env.start();
+    worker = MaintenanceWorker.start(env.getWorkflowClient(), kube, WorkerConfig.defaults());
+    controller = startController();
+  }
+
+  @AfterEach
+  void stopEverything() {
+    if (controller != null) {
+      controller.close();
+    }
+    if (worker != null) {
+      worker.close();
+    }
+    if (env != null) {
+      env.close();
+    }
+    if (kube != null) {
+      kube.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aNodeMaintenanceDrainsItsNodeAndDeletingItRestoresTheNode() {
+    create(KUBEVIRT, "maintenance-example", "worker-2");
+
+    Map<String, Object> drained = awaitStatus(KUBEVIRT, "maintenance-example", s -> "Succeeded".equals(s.get("phase")));
+    assertEquals(100, ((Number) drained.get("drainProgress")).intValue());
+    assertTrue(((Number) drained.get("totalpods")).intValue() >= 3, "status: " + drained);
+    assertTrue(((Number) drained.get("evictionPods")).intValue() >= 2, "status: " + drained);
+    assertEquals(List.of(), drained.get("pendingPods"));
+    assertTrue(unschedulable("worker-2"));
+    GenericKubernetesResource nm = get(KUBEVIRT, "maintenance-example");
+    assertTrue(NodeMaintenanceResources.hasFinalizer(nm));
+    String runId = NodeMaintenanceResources.annotation(nm, NodeMaintenanceResources.RUN_ID_ANNOTATION).orElseThrow();
+    WorkflowExecutionDescription run = describe("worker-2");
+    assertEquals(runId, run.getExecution().getRunId());
+    assertEquals("maintenance-example", memo(run).get("name"));
+
+    resource(KUBEVIRT, "maintenance-example").delete();
+    await().atMost(WAIT).until(() -> get(KUBEVIRT, "maintenance-example") == null);
+    assertFalse(unschedulable("worker-2"), "the node is schedulable again once the resource is gone");
+    assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED, describe("worker-2").getStatus());
+    assertTrue(cluster.report().clean(), "invariants: " + cluster.report().violations());
+  }
+
+  @Test
+  void deletingTheResourceInTheMiddleOfTheDrainStopsTheMaintenanceAndRestoresTheNode() {
+    create(MEDIK8S, "firmware", "worker-1");
+    Map<String, Object> draining =
+        awaitStatus(
+            MEDIK8S, "firmware",
+            s -> "Running".equals(s.get("phase"))
+                && s.get("pendingPods") instanceof List<?> pending
+                && pending.contains("virt-launcher-fedora-rwo-abcde"));
+    assertTrue(unschedulable("worker-1"), "status: " + draining);
+
+    resource(MEDIK8S, "firmware").delete();
+    await().atMost(WAIT).until(() -> get(MEDIK8S, "firmware") == null);
+    assertFalse(unschedulable("worker-1"));
+    assertFalse(hasDrainTaint("worker-1"));
+    assertFalse(
+        describe("worker-1").getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+        "the workflow ended");
+    assertTrue(cluster.report().clean(), "invariants: " + cluster.report().violations());
+  }
+
+  @Test
+  void aRestartedControllerFollowsTheWorkflowItStartedInsteadOfStartingASecond() {
+    create(KUBEVIRT, "firmware", "worker-1");
+    awaitStatus(KUBEVIRT, "firmware", s -> ((Number) s.getOrDefault("totalpods", 0)).intValue() > 0);
+    String runId = runIdOf(KUBEVIRT, "firmware");
+
+    controller.close();
+    controller = startController();
+    // The new controller reads the progress of the same run; the node's workflow id never got a second run.
+    Object before = lastUpdate(KUBEVIRT, "firmware");
+    await().atMost(WAIT).until(() -> !before.equals(lastUpdate(KUBEVIRT, "firmware")));
+    assertEquals(runId, runIdOf(KUBEVIRT, "firmware"));
+    assertEquals(runId, describe("worker-1").getExecution().getRunId());
+    assertEquals(runId, describe("worker-1").getWorkflowExecutionInfo().getFirstRunId());
+  }
+
+  @Test
+  void aControllerThatDiedBetweenStartingTheWorkflowAndRecordingItAdoptsIt() {
+    controller.close();
+    controller = null;
+    GenericKubernetesResource nm = create(KUBEVIRT, "firmware", "worker-1");
+    // What the controller had written before its crash: accepted for worker-1, the workflow started, no run id yet.
+    nm.getMetadata().setAnnotations(
+        Map.of(
+            NodeMaintenanceResources.NODE_ANNOTATION, "worker-1",
+            NodeMaintenanceResources.WORKFLOW_ID_ANNOTATION, NodeMaintenanceWorkflow.workflowId("worker-1")));
+    nm.getMetadata().setFinalizers(List.of(NodeMaintenanceResources.FINALIZER));
+    client.genericKubernetesResources(NodeMaintenanceResources.context(KUBEVIRT)).resource(nm).update();
+    WorkflowStub started =
+        env.getWorkflowClient()
+            .newUntypedWorkflowStub(
+                NodeMaintenanceWorkflow.WORKFLOW_TYPE,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(NodeMaintenanceWorkflow.DEFAULT_TASK_QUEUE)
+                    .setWorkflowId(NodeMaintenanceWorkflow.workflowId("worker-1"))
+                    .setMemo(
+                        Map.of(
+                            NodeMaintenanceResources.MEMO_KEY,
+                            Map.of("group", KUBEVIRT, "name", "firmware", "uid", nm.getMetadata().getUid())))
+                    .build());
+    String runId = started.start(MaintenanceRequest.forNode("worker-1", "firmware")).getRunId();
+
+    controller = startController();
+    await().atMost(WAIT).until(() -> runId.equals(runIdOrNull(KUBEVIRT, "firmware")));
+    awaitStatus(KUBEVIRT, "firmware", s -> ((Number) s.getOrDefault("totalpods", 0)).intValue() > 0);
+    assertEquals(runId, describe("worker-1").getExecution().getRunId(), "no second run");
+  }
+
+  @Test
+  void aResourceForAnUnknownNodeIsRefusedAndChangesNothing() {
+    create(KUBEVIRT, "maintenance-example", "node-1.example.com");
+    Map<String, Object> refused = awaitStatus(KUBEVIRT, "maintenance-example", s -> "Failed".equals(s.get("phase")));
+    assertTrue(String.valueOf(refused.get("lastError")).contains("node \"node-1.example.com\" not found"), "" + refused);
+    GenericKubernetesResource nm = get(KUBEVIRT, "maintenance-example");
+    assertFalse(NodeMaintenanceResources.hasFinalizer(nm), "nothing to clean up: no finalizer");
+    assertTrue(describeOptional("node-1.example.com").isEmpty(), "no workflow was started");
+    resource(KUBEVIRT, "maintenance-example").delete();
+    await().atMost(WAIT).until(() -> get(KUBEVIRT, "maintenance-example") == null);
+  }
+
+  @Test
+  void aSecondResourceForTheSameNodeIsRefusedEvenInTheOtherGroup() {
+    create(KUBEVIRT, "first", "worker-2");
+    awaitStatus(KUBEVIRT, "first", s -> ((Number) s.getOrDefault("totalpods", 0)).intValue() > 0);
+    create(MEDIK8S, "second", "worker-2");
+    Map<String, Object> refused = awaitStatus(MEDIK8S, "second", s -> "Failed".equals(s.get("phase")));
+    assertTrue(
+        String.valueOf(refused.get("lastError"))
+            .contains("already in maintenance by nodemaintenance.nodemaintenance.kubevirt.io/first"),
+        "" + refused);
+    assertFalse(NodeMaintenanceResources.hasFinalizer(get(MEDIK8S, "second")));
+    assertEquals(runIdOf(KUBEVIRT, "first"), describe("worker-2").getExecution().getRunId());
+  }
+
+  @Test
+  void changingTheNodeNameIsRefusedAndTheMaintenanceOfTheFirstNodeGoesOn() {
+    create(KUBEVIRT, "firmware", "worker-2");
+    awaitStatus(KUBEVIRT, "firmware", s -> ((Number) s.getOrDefault("totalpods", 0)).intValue() > 0);
+    resource(KUBEVIRT, "firmware").edit(nm -> {
+      nm.setAdditionalProperty("spec", Map.of("nodeName", "worker-3", "reason", "firmware"));
+      return nm;
+    });
+    Map<String, Object> status =
+        awaitStatus(KUBEVIRT, "firmware", s -> String.valueOf(s.get("lastError")).contains("spec.nodeName cannot change"));
+    assertTrue(String.valueOf(status.get("lastError")).contains("(was \"worker-2\", now \"worker-3\")"), "" + status);
+    assertFalse(unschedulable("worker-3"), "nothing was done to worker-3");
+    assertTrue(describeOptional("worker-3").isEmpty());
+    assertTrue(
+        unschedulable("worker-2"),
+        () -> "worker-2 stays in maintenance; status " + get(KUBEVIRT, "firmware").get("status") + ", workflow "
+            + describe("worker-2").getStatus());
+  }
+
+  @Test
+  void aNodeAlreadyInMaintenanceThroughTheCliIsRefused() {
+    WorkflowStub cli =
+        env.getWorkflowClient()
+            .newUntypedWorkflowStub(
+                NodeMaintenanceWorkflow.WORKFLOW_TYPE,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(NodeMaintenanceWorkflow.DEFAULT_TASK_QUEUE)
+                    .setWorkflowId(NodeMaintenanceWorkflow.workflowId("worker-2"))
+                    .build());
+    String runId = cli.start(MaintenanceRequest.forNode("worker-2", "by hand")).getRunId();
+    create(KUBEVIRT, "late", "worker-2");
+    Map<String, Object> refused = awaitStatus(KUBEVIRT, "late", s -> "Failed".equals(s.get("phase")));
+    assertTrue(String.valueOf(refused.get("lastError")).contains("runbook node resume worker-2"), "" + refused);
+    assertEquals(runId, describe("worker-2").getExecution().getRunId());
+    assertFalse(NodeMaintenanceResources.hasFinalizer(get(KUBEVIRT, "late")));
+  }
+
+  // ---- helpers
+
+  private NodeMaintenanceController startController() {
+    return NodeMaintenanceController.start(
+        client, env.getWorkflowClient(), NodeMaintenanceWorkflow.DEFAULT_TASK_QUEUE,
+        new ControllerConfig(true, Duration.ofMillis(250)));
+  }
+
+  private GenericKubernetesResource create(String group, String name, String node) {
+    GenericKubernetesResource nm =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion(group + "/v1beta1")
+            .withKind("NodeMaintenance")
+            .withNewMetadata()
+            .withName(name)
+            .endMetadata()
+            .build();
+    nm.setAdditionalProperty("spec", Map.of("nodeName", node, "reason", "Node maintenance"));
+    return client.genericKubernetesResources(NodeMaintenanceResources.context(group)).resource(nm).create();
+  }
+
+  private Resource<GenericKubernetesResource> resource(String group, String name) {
+    return client.genericKubernetesResources(NodeMaintenanceResources.context(group)).withName(name);
+  }
+
+  private GenericKubernetesResource get(String group, String name) {
+    return resource(group, name).get();
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> awaitStatus(
+      String group, String name, java.util.function.Predicate<Map<String, Object>> condition) {
+    return await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              GenericKubernetesResource nm = get(group, name);
+              Object status = nm == null ? null : nm.getAdditionalProperties().get("status");
+              return status instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.<String, Object>of();
+            },
+            condition);
+  }
+
+  private Object lastUpdate(String group, String name) {
+    Object value = get(group, name).get("status", "lastUpdate");
+    return String.valueOf(value);
+  }
+
+  private String runIdOf(String group, String name) {
+    return Optional.ofNullable(runIdOrNull(group, name)).orElseThrow();
+  }
+
+  private String runIdOrNull(String group, String name) {
+    return NodeMaintenanceResources.annotation(get(group, name), NodeMaintenanceResources.RUN_ID_ANNOTATION).orElse(null);
+  }
+
+  private WorkflowExecutionDescription describe(String node) {
+    return describeOptional(node).orElseThrow();
+  }
+
+  private Optional<WorkflowExecutionDescription> describeOptional(String node) {
+    try {
+      return Optional.of(env.getWorkflowClient().newUntypedWorkflowStub(NodeMaintenanceWorkflow.workflowId(node)).describe());
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> memo(WorkflowExecutionDescription run) {
+    return (Map<String, Object>) run.getMemo(NodeMaintenanceResources.MEMO_KEY, Map.class);
+  }
+
+  private boolean unschedulable(String node) {
+    Node n = client.nodes().withName(node).get();
+    return Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+  }
+
+  private boolean hasDrainTaint(String node) {
+    Node n = client.nodes().withName(node).get();
+    return n.getSpec().getTaints() != null
+        && n.getSpec().getTaints().stream().anyMatch(t -> "medik8s.io/drain".equals(t.getKey()));
+  }
+}
