@@ -448,7 +448,7 @@ public final class NodeMaintenanceController implements AutoCloseable {
       stub.getResult(MaintenanceResult.class);
       ending = "workflow " + run.getExecution().getWorkflowId() + " ended " + run.getStatus();
     } catch (WorkflowException e) {
-      ending = "workflow " + run.getExecution().getWorkflowId() + " failed: " + TemporalConnection.rootMessage(e);
+      ending = "workflow " + run.getExecution().getWorkflowId() + " failed: " + failureMessage(e);
     }
     MaintenanceStatus last = null;
     try {
@@ -460,6 +460,22 @@ public final class NodeMaintenanceController implements AutoCloseable {
     status.put("phase", "Failed");
     status.put("lastError", ending);
     return status;
+  }
+
+  /** The workflow's own words: the innermost failure's message, without Temporal's type and retry decoration. */
+  static String failureMessage(Throwable failure) {
+    Throwable t = failure;
+    String message = failure.getMessage();
+    while (t != null) {
+      if (t instanceof io.temporal.failure.ApplicationFailure app) {
+        message = app.getOriginalMessage();
+      } else if (t instanceof io.temporal.failure.TemporalFailure tf && tf.getOriginalMessage() != null
+          && !tf.getOriginalMessage().isEmpty()) {
+        message = tf.getOriginalMessage();
+      }
+      t = t.getCause();
+    }
+    return message;
   }
 
   /** NMO's status fields from the workflow's status record ({@code pendingPodsRefs} as namespace/name objects). */

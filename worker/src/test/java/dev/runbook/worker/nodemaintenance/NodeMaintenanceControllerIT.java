@@ -245,6 +245,29 @@ class NodeMaintenanceControllerIT {
     assertFalse(NodeMaintenanceResources.hasFinalizer(get(KUBEVIRT, "late")));
   }
 
+  @Test
+  void aWorkflowThatFailsShowsAsFailedWithItsErrorAndTheResourceCanStillBeDeleted() {
+    // Another remediation operator holds worker-3 (the medik8s Lease convention): the workflow refuses and fails.
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName("medik8s-leases").endMetadata().build()).createOr(r -> r.update());
+    client.leases().inNamespace("medik8s-leases").resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+        .withNewMetadata().withName("node-worker-3").withNamespace("medik8s-leases").endMetadata()
+        .withNewSpec().withHolderIdentity("self-node-remediation").withLeaseDurationSeconds(3600)
+        .withAcquireTime(java.time.ZonedDateTime.now()).withRenewTime(java.time.ZonedDateTime.now()).endSpec()
+        .build()).create();
+    create(KUBEVIRT, "blocked", "worker-3");
+
+    Map<String, Object> failed = awaitStatus(KUBEVIRT, "blocked", s -> "Failed".equals(s.get("phase")));
+    assertTrue(
+        String.valueOf(failed.get("lastError")).contains("failed: node 'worker-3' is held by another maintenance"),
+        "" + failed);
+    assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED, describe("worker-3").getStatus());
+    assertFalse(unschedulable("worker-3"), "nothing was changed on the node");
+
+    resource(KUBEVIRT, "blocked").delete();
+    await().atMost(WAIT).until(() -> get(KUBEVIRT, "blocked") == null);
+  }
+
   // ---- helpers
 
   private NodeMaintenanceController startController() {
