@@ -252,12 +252,16 @@ public final class NodeMaintenanceController implements AutoCloseable {
 
   /** An accepted resource: make sure its workflow runs, and copy the workflow's progress into the status. */
   private void follow(Key key, GenericKubernetesResource nm) {
+    Optional<String> nodeChange =
+        NodeMaintenanceRules.refuseNodeChange(annotation(nm, NODE_ANNOTATION).orElse(""), nm);
+    Optional<String> recorded = annotation(nm, RUN_ID_ANNOTATION);
+    if (nodeChange.isEmpty() && recorded.isPresent() && recorded.get().equals(finishedRun.get(key))) {
+      return; // its workflow ended and its final status is written: nothing to ask Temporal every tick
+    }
     Optional<WorkflowExecutionDescription> run = ensureWorkflow(key, nm);
     if (run.isEmpty()) {
       return;
     }
-    Optional<String> nodeChange =
-        NodeMaintenanceRules.refuseNodeChange(annotation(nm, NODE_ANNOTATION).orElse(""), nm);
     mirror(key, nm, run.get(), nodeChange.orElse(null), false);
   }
 
