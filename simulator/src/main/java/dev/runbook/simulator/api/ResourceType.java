@@ -3,7 +3,10 @@ package dev.runbook.simulator.api;
 import java.util.List;
 import java.util.Set;
 
-/** One served resource: where it lives in the URL space and how discovery describes it. */
+/**
+ * One served resource: where it lives in the URL space and how discovery describes it. A custom resource (served
+ * for a CustomResourceDefinition) carries its printer columns; a built-in one has none.
+ */
 public record ResourceType(
     String group,
     String version,
@@ -12,7 +15,14 @@ public record ResourceType(
     boolean namespaced,
     List<String> shortNames,
     Set<String> subresources,
-    List<String> categories) {
+    List<String> categories,
+    boolean custom,
+    List<PrinterColumn> printerColumns) {
+
+  public ResourceType(String group, String version, String plural, String kind, boolean namespaced,
+      List<String> shortNames, Set<String> subresources) {
+    this(group, version, plural, kind, namespaced, shortNames, subresources, List.of(), false, List.of());
+  }
 
   public String apiVersion() {
     return group.isEmpty() ? version : group + "/" + version;
