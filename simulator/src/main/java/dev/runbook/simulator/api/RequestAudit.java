@@ -30,12 +30,21 @@ public final class RequestAudit {
       String namespace, String name, String nonResourceUrl, long count) {}
 
   private final Map<Entry, LongAdder> counts = new ConcurrentHashMap<>();
+  private final int maxDistinct;
+
+  public RequestAudit() {
+    this(MAX_DISTINCT);
+  }
+
+  RequestAudit(int maxDistinct) {
+    this.maxDistinct = maxDistinct;
+  }
 
   void resource(String userAgent, String verb, String apiGroup, String resource, String subresource,
       String namespace, String name) {
     Entry key = new Entry(nz(userAgent), verb, nz(apiGroup), nz(resource), nz(subresource), nz(namespace), nz(name),
         "", 0);
-    if (!counts.containsKey(key) && counts.size() >= MAX_DISTINCT) {
+    if (!counts.containsKey(key) && counts.size() >= maxDistinct) {
       key = new Entry(key.userAgent(), verb, key.apiGroup(), key.resource(), key.subresource(), key.namespace(), "",
           "", 0);
     }
@@ -44,7 +53,7 @@ public final class RequestAudit {
 
   void nonResource(String userAgent, String verb, String path) {
     Entry key = new Entry(nz(userAgent), verb, "", "", "", "", "", path, 0);
-    if (!counts.containsKey(key) && counts.size() >= MAX_DISTINCT) {
+    if (!counts.containsKey(key) && counts.size() >= maxDistinct) {
       return;
     }
     counts.computeIfAbsent(key, k -> new LongAdder()).increment();
