@@ -517,7 +517,8 @@ public final class ApiServer implements AutoCloseable {
   private ObjectNode pathsDocument() {
     ObjectNode root = Json.object();
     ArrayNode paths = root.putArray("paths");
-    List<String> all = new ArrayList<>(List.of("/api", "/api/v1", "/apis", "/version", "/sim/report", "/sim/requests"));
+    List<String> all =
+        new ArrayList<>(List.of("/api", "/api/v1", "/apis", "/version", "/sim/report", "/sim/requests"));
     registry.groups().forEach((g, versions) -> {
       if (!g.isEmpty()) {
         all.add("/apis/" + g);
