@@ -153,7 +153,9 @@ public final class ResourceRegistry {
       declared.add(
           new ResourceType(
               group, v, plural, names.path("kind").asString(), namespaced, List.copyOf(shortNames), subs,
-              List.copyOf(categories), true, List.copyOf(columns)));
+              List.copyOf(categories), true, List.copyOf(columns),
+              version.path("schema").path("openAPIV3Schema").isObject()
+                  ? version.path("schema").path("openAPIV3Schema").deepCopy() : null));
     }
     return declared;
   }

@@ -191,6 +191,7 @@ public final class ResourceStore {
           object.put("apiVersion", type.apiVersion());
           object.put("kind", type.kind());
           defaults(type, object, keepStatus);
+          pruneAndValidate(type, object);
           store(type, object, "ADDED", null);
           return view(type, object);
         });
@@ -332,6 +333,7 @@ public final class ResourceStore {
       } else {
         updated.set("status", status.deepCopy());
       }
+      pruneAndValidate(type, updated);
     } else {
       updated = ((ObjectNode) body).deepCopy();
       if (type.hasStatus()) {
@@ -341,6 +343,7 @@ public final class ResourceStore {
           updated.remove("status");
         }
       }
+      pruneAndValidate(type, updated);
       ObjectNode metadata = Json.metadata(updated);
       JsonNode old = current.get("metadata");
       for (String immutable :
@@ -383,6 +386,18 @@ public final class ResourceStore {
     copy.remove("apiVersion");
     copy.remove("kind");
     return copy;
+  }
+
+  /** A custom resource as apiextensions stores it: pruned to its schema, and refused (422) when invalid. */
+  private static void pruneAndValidate(ResourceType type, ObjectNode object) {
+    if (!type.custom()) {
+      return;
+    }
+    List<String> errors = CustomResourceSchema.pruneAndValidate(type.schema(), object);
+    if (!errors.isEmpty()) {
+      throw ApiException.invalid(type, Json.text(object, "metadata.name"),
+          errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]");
+    }
   }
 
   /** ValidateObjectMetaUpdate: once an object is being deleted, finalizers may only go, never come. */

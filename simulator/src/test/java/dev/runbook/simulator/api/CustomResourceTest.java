@@ -220,6 +220,48 @@ class CustomResourceTest {
   }
 
   @Test
+  @DisplayName("fields the CRD's schema does not declare, and nulls, are pruned on create and on a status update")
+  void unknownFieldsArePruned() {
+    RawApi.Answer created = api.post(NMS, """
+        {"apiVersion":"nodemaintenance.kubevirt.io/v1beta1","kind":"NodeMaintenance","metadata":{"name":"nm-1"},
+         "spec":{"nodeName":"worker-1","reason":null,"drainTimeout":"5m"}}""");
+    assertEquals(201, created.code(), created.body().toString());
+    assertEquals("{\"nodeName\":\"worker-1\"}", Json.write(created.body().path("spec")));
+
+    RawApi.Answer status = api.patch(NMS + "/nm-1/status", MERGE, """
+        {"status":{"phase":"Running","stage":"DRAINING",
+                   "pendingPodsRefs":[{"namespace":"shop","name":"db-0","uid":"x"}]}}""");
+
+    assertEquals(200, status.code(), status.body().toString());
+    assertEquals("{\"phase\":\"Running\",\"pendingPodsRefs\":[{\"namespace\":\"shop\",\"name\":\"db-0\"}]}",
+        Json.write(get(NMS + "/nm-1").path("status")));
+  }
+
+  @Test
+  @DisplayName("a resource its schema refuses is answered 422 with the apiserver's message, and not stored")
+  void invalidResourcesAreRefused() {
+    String nm = "{\"apiVersion\":\"nodemaintenance.kubevirt.io/v1beta1\",\"kind\":\"NodeMaintenance\","
+        + "\"metadata\":{\"name\":\"nm-1\"},\"spec\":%s}";
+
+    RawApi.Answer missing = api.post(NMS, nm.formatted("{\"reason\":\"x\"}"));
+    RawApi.Answer twoErrors = api.post(NMS, nm.formatted("{\"nodeName\":\"\",\"reason\":7}"));
+
+    assertEquals(422, missing.code());
+    assertEquals("NodeMaintenance.nodemaintenance.kubevirt.io \"nm-1\" is invalid: spec.nodeName: Required value",
+        missing.body().path("message").asString());
+    assertEquals("NodeMaintenance.nodemaintenance.kubevirt.io \"nm-1\" is invalid: [spec.nodeName: Invalid value: "
+        + "\"\": spec.nodeName in body should be at least 1 chars long, spec.reason: Invalid value: \"integer\": "
+        + "spec.reason in body must be of type string: \"integer\"]", twoErrors.body().path("message").asString());
+    assertEquals(404, api.get(NMS + "/nm-1").code());
+
+    api.post(NMS, nm.formatted("{\"nodeName\":\"worker-1\"}"));
+    RawApi.Answer badPhase = api.patch(NMS + "/nm-1/status", MERGE, "{\"status\":{\"phase\":\"Done\"}}");
+    assertEquals(422, badPhase.code());
+    assertEquals("NodeMaintenance.nodemaintenance.kubevirt.io \"nm-1\" is invalid: status.phase: Unsupported value: "
+        + "\"Done\": supported values: \"Running\", \"Succeeded\", \"Failed\"", badPhase.body().path("message").asString());
+  }
+
+  @Test
   @DisplayName("a table of custom resources has Name, then the CRD's columns; a path that finds nothing is a null cell")
   void tableCarriesPrinterColumns() {
     api.post(NMS, nodeMaintenance("nm-1", ""));
