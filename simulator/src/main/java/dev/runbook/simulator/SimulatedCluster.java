@@ -3,6 +3,7 @@ package dev.runbook.simulator;
 import dev.runbook.simulator.api.ApiServer;
 import dev.runbook.simulator.api.EvictionHandler;
 import dev.runbook.simulator.api.Json;
+import dev.runbook.simulator.api.RequestAudit;
 import dev.runbook.simulator.api.ResourceRegistry;
 import dev.runbook.simulator.api.ResourceStore;
 import dev.runbook.simulator.scenario.KubeVirtCrds;
@@ -171,6 +172,20 @@ public final class SimulatedCluster implements AutoCloseable {
 
   public ScoreReport report() {
     return score.report();
+  }
+
+  /**
+   * Every API request served so far, one entry per distinct (user agent, verb, group, resource, subresource,
+   * namespace, name) with its count: an immutable snapshot. Also served as JSON at {@code GET /sim/requests}
+   * ({@code ?userAgent=prefix} to filter).
+   */
+  public List<RequestAudit.Entry> requests() {
+    return server.audit().snapshot();
+  }
+
+  /** The requests of the clients whose User-Agent starts with a prefix (e.g. "runbook-worker"). */
+  public List<RequestAudit.Entry> requests(String userAgentPrefix) {
+    return requests().stream().filter(e -> e.userAgent().startsWith(userAgentPrefix)).toList();
   }
 
   /** A kubeconfig that kubectl and fabric8 both read: plain HTTP on the loopback, no credentials. */

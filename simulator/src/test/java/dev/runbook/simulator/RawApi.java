@@ -25,6 +25,11 @@ public final class RawApi {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
   }
 
+  /** A GET with an Accept header, e.g. {@code application/json;as=Table;v=v1;g=meta.k8s.io} as kubectl asks. */
+  public Answer getAs(String path, String accept) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", accept).GET());
+  }
+
   public Answer post(String path, String json) {
     return send(
         HttpRequest.newBuilder(URI.create(base + path))

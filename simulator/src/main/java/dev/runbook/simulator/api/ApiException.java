@@ -70,7 +70,8 @@ public class ApiException extends RuntimeException {
 
   public static ApiException invalid(ResourceType type, String name, String message) {
     return new ApiException(
-        422, "Invalid", type.kind() + " \"" + name + "\" is invalid: " + message, details(type, name));
+        422, "Invalid", (type.group().isEmpty() ? type.kind() : type.kind() + "." + type.group()) + " \"" + name
+            + "\" is invalid: " + message, details(type, name));
   }
 
   public static ObjectNode details(ResourceType type, String name) {

@@ -49,6 +49,7 @@ public final class ApiServer implements AutoCloseable {
   private final OpenApi openApi;
   private final EvictionHandler evictions;
   private final Supplier<JsonNode> report;
+  private final RequestAudit audit = new RequestAudit();
   private final Set<WatchStream> streams = new CopyOnWriteArraySet<>();
   private HttpServer server;
   private ExecutorService executor;
@@ -76,6 +77,11 @@ public final class ApiServer implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
+  }
+
+  /** Every request served so far, as RBAC names it. */
+  public RequestAudit audit() {
+    return audit;
   }
 
   public int port() {
@@ -124,6 +130,7 @@ public final class ApiServer implements AutoCloseable {
   private ApiResponse route(
       HttpExchange exchange, String method, String path, Map<String, String> query, String body) {
     List<String> segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).map(ApiServer::decode).toList();
+    audit(exchange, method, path, segments, query);
     if (segments.isEmpty()) {
       return ok(pathsDocument());
     }
@@ -136,6 +143,9 @@ public final class ApiServer implements AutoCloseable {
       case "sim":
         if (segments.size() == 2 && segments.get(1).equals("report")) {
           return ok(report.get());
+        }
+        if (segments.size() == 2 && segments.get(1).equals("requests")) {
+          return ok(audit.toJson(query.get("userAgent")));
         }
         throw notFoundPath();
       case "openapi":
@@ -196,25 +206,58 @@ public final class ApiServer implements AutoCloseable {
     }
     String accept = exchange.getRequestHeaders().getFirst("Accept");
     String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+    if (!method.equals("GET") && dryRun(query, method.equals("DELETE") && !body.isBlank() ? parse(body) : null)) {
+      if (t.subresource() != null && !t.subresource().equals("status")) {
+        throw ApiException.badRequest("dryRun is not supported by the simulator for " + t.type().plural() + "/"
+            + t.subresource());
+      }
+      return store.dryRun(() -> change(method, t, query, body, contentType));
+    }
+    if (!method.equals("GET")) {
+      return change(method, t, query, body, contentType);
+    }
+    if (isWatch(query)) {
+      watch(exchange, t, query);
+      return null;
+    }
+    if (t.name() == null) {
+      return list(t, query, accept);
+    }
+    if ("log".equals(t.subresource())) {
+      store.getOrThrow(type, t.namespace(), t.name());
+      sendText(exchange, "");
+      return null;
+    }
+    ObjectNode object = store.getOrThrow(type, t.namespace(), t.name());
+    if (Tables.wanted(accept) && t.subresource() == null) {
+      return ok(Tables.table(type, List.of(object), store.currentVersion()));
+    }
+    return ok(object);
+  }
+
+  /**
+   * {@code dryRun=All} in the query (or, for a delete, in its DeleteOptions); any other value is refused as the
+   * apiserver refuses it.
+   */
+  private static boolean dryRun(Map<String, String> query, JsonNode deleteOptions) {
+    List<String> values = new ArrayList<>();
+    if (query.containsKey("dryRun")) {
+      values.add(query.get("dryRun"));
+    }
+    if (deleteOptions != null) {
+      deleteOptions.path("dryRun").forEach(v -> values.add(v.asString()));
+    }
+    for (String value : values) {
+      if (!value.equals("All")) {
+        throw ApiException.badRequest("dryRun: Unsupported value: \"" + value + "\": supported values: \"All\"");
+      }
+    }
+    return !values.isEmpty();
+  }
+
+  private ApiResponse change(String method, Target t, Map<String, String> query, String body, String contentType) {
+    ResourceType type = t.type();
     switch (method) {
-      case "GET":
-        if (isWatch(query)) {
-          watch(exchange, t, query);
-          return null;
-        }
-        if (t.name() == null) {
-          return list(t, query, accept);
-        }
-        if ("log".equals(t.subresource())) {
-          store.getOrThrow(type, t.namespace(), t.name());
-          sendText(exchange, "");
-          return null;
-        }
-        ObjectNode object = store.getOrThrow(type, t.namespace(), t.name());
-        if (Tables.wanted(accept) && t.subresource() == null) {
-          return ok(Tables.table(type, List.of(object), store.currentVersion()));
-        }
-        return ok(object);
       case "POST":
         JsonNode posted = parse(body);
         if (t.name() == null) {
@@ -249,6 +292,48 @@ public final class ApiServer implements AutoCloseable {
       default:
         throw new ApiException(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
     }
+  }
+
+  // ---------------------------------------------------------------- audit
+
+  private static final Set<String> NAMESPACE_SUBRESOURCES = Set.of("status", "finalize");
+
+  /** Records the request as the apiserver's RequestInfoFactory reads it, whether or not it then succeeds. */
+  private void audit(
+      HttpExchange exchange, String method, String path, List<String> segments, Map<String, String> query) {
+    if (!segments.isEmpty() && segments.get(0).equals("sim")) {
+      return;
+    }
+    String userAgent = exchange.getRequestHeaders().getFirst("User-Agent");
+    int prefix = segments.isEmpty() ? 0 : segments.get(0).equals("api") ? 2 : segments.get(0).equals("apis") ? 3 : 0;
+    if (prefix == 0 || segments.size() <= prefix) {
+      audit.nonResource(userAgent, method.toLowerCase(java.util.Locale.ROOT), path);
+      return;
+    }
+    String group = prefix == 3 ? segments.get(1) : "";
+    List<String> parts = segments.subList(prefix, segments.size());
+    String namespace = "";
+    if (parts.get(0).equals("namespaces") && parts.size() > 1) {
+      namespace = parts.get(1);
+      if (parts.size() > 2 && !NAMESPACE_SUBRESOURCES.contains(parts.get(2))) {
+        parts = parts.subList(2, parts.size());
+      }
+    }
+    String resource = parts.get(0);
+    String name = parts.size() > 1 ? parts.get(1) : "";
+    String subresource = parts.size() > 2 ? parts.get(2) : "";
+    String verb = switch (method) {
+      case "POST" -> "create";
+      case "PUT" -> "update";
+      case "PATCH" -> "patch";
+      case "DELETE" -> name.isEmpty() ? "deletecollection" : "delete";
+      // A named GET with watch=true is served as a watch here, so it is recorded as one.
+      default -> isWatch(query) ? "watch" : name.isEmpty() ? "list" : "get";
+    };
+    if (name.isEmpty() && (verb.equals("list") || verb.equals("watch"))) {
+      name = Selectors.exactName(query.get("fieldSelector"));
+    }
+    audit.resource(userAgent, verb, group, resource, subresource, namespace, name);
   }
 
   private static ResourceStore.Scope scope(Target t) {
@@ -432,7 +517,8 @@ public final class ApiServer implements AutoCloseable {
   private ObjectNode pathsDocument() {
     ObjectNode root = Json.object();
     ArrayNode paths = root.putArray("paths");
-    List<String> all = new ArrayList<>(List.of("/api", "/api/v1", "/apis", "/version", "/sim/report"));
+    List<String> all =
+        new ArrayList<>(List.of("/api", "/api/v1", "/apis", "/version", "/sim/report", "/sim/requests"));
     registry.groups().forEach((g, versions) -> {
       if (!g.isEmpty()) {
         all.add("/apis/" + g);

@@ -49,6 +49,17 @@ public final class ResourceRegistry {
         false,
         List.of("crd", "crds"),
         status);
+    // What a product's own manifests (deploy/) bring besides its CRDs: plain storage, no behaviour.
+    String rbac = "rbac.authorization.k8s.io";
+    add(rbac, "v1", "clusterroles", "ClusterRole", false, List.of(), Set.of());
+    add(rbac, "v1", "clusterrolebindings", "ClusterRoleBinding", false, List.of(), Set.of());
+    add(rbac, "v1", "roles", "Role", true, List.of(), Set.of());
+    add(rbac, "v1", "rolebindings", "RoleBinding", true, List.of(), Set.of());
+    String admission = "admissionregistration.k8s.io";
+    add(admission, "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, List.of(),
+        Set.of());
+    add(admission, "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, List.of(),
+        Set.of());
   }
 
   private void core(String plural, String kind, boolean namespaced, List<String> shortNames, Set<String> subs) {
@@ -58,7 +69,7 @@ public final class ResourceRegistry {
   private void add(
       String group, String version, String plural, String kind, boolean namespaced, List<String> shortNames,
       Set<String> subs) {
-    types.add(new ResourceType(group, version, plural, kind, namespaced, shortNames, subs, List.of()));
+    types.add(new ResourceType(group, version, plural, kind, namespaced, shortNames, subs));
   }
 
   public Optional<ResourceType> find(String group, String version, String plural) {
@@ -75,15 +86,24 @@ public final class ResourceRegistry {
     return List.copyOf(types);
   }
 
-  /** Group → versions, in registration order, for discovery. */
+  /**
+   * Group → versions, for discovery: the built-in groups first, then the custom resources' groups in the order the
+   * aggregator lists them (by APIService name, {@code version.group}). kubectl takes the first group that serves an
+   * ambiguous name ({@code kubectl get nm} with NodeMaintenance in two groups), so the order is behaviour.
+   */
   public Map<String, List<String>> groups() {
-    Map<String, List<String>> groups = new LinkedHashMap<>();
+    Map<String, List<String>> builtIn = new LinkedHashMap<>();
+    Map<String, List<String>> custom = new LinkedHashMap<>();
     for (ResourceType type : types) {
-      List<String> versions = groups.computeIfAbsent(type.group(), g -> new ArrayList<>());
+      List<String> versions = (type.custom() ? custom : builtIn).computeIfAbsent(type.group(), g -> new ArrayList<>());
       if (!versions.contains(type.version())) {
         versions.add(type.version());
       }
     }
+    Map<String, List<String>> groups = new LinkedHashMap<>(builtIn);
+    custom.entrySet().stream()
+        .sorted(java.util.Comparator.comparing(e -> e.getValue().get(0) + "." + e.getKey()))
+        .forEach(e -> groups.putIfAbsent(e.getKey(), e.getValue()));
     return groups;
   }
 
@@ -91,8 +111,25 @@ public final class ResourceRegistry {
     return types.stream().filter(t -> t.group().equals(group) && t.version().equals(version)).toList();
   }
 
-  /** Serve the versions a CustomResourceDefinition declares (called when one is created). */
-  public void register(JsonNode crd) {
+  /**
+   * Serve the versions a CustomResourceDefinition declares (called when one is created or updated; an update
+   * replaces what the CRD served before, so new printer columns or versions take effect at once).
+   */
+  public synchronized void register(JsonNode crd) {
+    List<ResourceType> declared = declaredBy(crd);
+    String group = crd.path("spec").path("group").asString("");
+    String plural = crd.path("spec").path("names").path("plural").asString();
+    List<ResourceType> current =
+        types.stream().filter(t -> t.group().equals(group) && t.plural().equals(plural)).toList();
+    if (current.equals(declared)) {
+      return;
+    }
+    types.removeAll(current);
+    types.addAll(declared);
+  }
+
+  private static List<ResourceType> declaredBy(JsonNode crd) {
+    List<ResourceType> declared = new ArrayList<>();
     JsonNode spec = crd.path("spec");
     String group = spec.path("group").asString("");
     JsonNode names = spec.path("names");
@@ -108,16 +145,22 @@ public final class ResourceRegistry {
       String v = version.path("name").asString();
       Set<String> subs = version.path("subresources").has("status") ? Set.of("status") : Set.of();
       String plural = names.path("plural").asString();
-      if (find(group, v, plural).isEmpty()) {
-        types.add(
-            new ResourceType(
-                group, v, plural, names.path("kind").asString(), namespaced, List.copyOf(shortNames), subs,
-                List.copyOf(categories)));
+      List<PrinterColumn> columns = new ArrayList<>();
+      version.path("additionalPrinterColumns").forEach(c -> columns.add(PrinterColumn.from(c)));
+      if (columns.isEmpty()) {
+        columns.add(PrinterColumn.age());
       }
+      declared.add(
+          new ResourceType(
+              group, v, plural, names.path("kind").asString(), namespaced, List.copyOf(shortNames), subs,
+              List.copyOf(categories), true, List.copyOf(columns),
+              version.path("schema").path("openAPIV3Schema").isObject()
+                  ? version.path("schema").path("openAPIV3Schema").deepCopy() : null));
     }
+    return declared;
   }
 
-  public void unregister(JsonNode crd) {
+  public synchronized void unregister(JsonNode crd) {
     String group = crd.path("spec").path("group").asString("");
     String plural = crd.path("spec").path("names").path("plural").asString();
     types.removeIf(t -> t.group().equals(group) && t.plural().equals(plural));

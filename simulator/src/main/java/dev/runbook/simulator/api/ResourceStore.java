@@ -36,6 +36,8 @@ public final class ResourceStore {
   private final Deque<StoredEvent> history = new ArrayDeque<>();
   private final List<WatchSink> watches = new CopyOnWriteArrayList<>();
   private long resourceVersion = 100;
+  /** Set while a dry-run request runs (under the lock): changes are computed and answered, never kept. */
+  private boolean dryRun;
 
   private record StoredEvent(long rv, String storageKey, String namespace, String type, ObjectNode object,
       ObjectNode old) {}
@@ -55,6 +57,23 @@ public final class ResourceStore {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Run a change as the apiserver runs {@code ?dryRun=All}: validated and answered as if done, but nothing is
+   * stored, no resourceVersion is used up, no watch event is sent and no dependent is collected.
+   */
+  public <T> T dryRun(Supplier<T> change) {
+    return atomically(
+        () -> {
+          boolean outer = dryRun;
+          dryRun = true;
+          try {
+            return change.get();
+          } finally {
+            dryRun = outer;
+          }
+        });
   }
 
   public long currentVersion() {
@@ -172,6 +191,7 @@ public final class ResourceStore {
           object.put("apiVersion", type.apiVersion());
           object.put("kind", type.kind());
           defaults(type, object, keepStatus);
+          pruneAndValidate(type, object);
           store(type, object, "ADDED", null);
           return view(type, object);
         });
@@ -218,7 +238,9 @@ public final class ResourceStore {
         c.put("lastTransitionTime", Json.now());
       }
       object.set("status", status);
-      registry.register(object);
+      if (!dryRun) {
+        registry.register(object);
+      }
     } else if (type.hasStatus() && !keepStatus) {
       object.remove("status");
     }
@@ -301,6 +323,7 @@ public final class ResourceStore {
       throw ApiException.conflict(
           type, name, "the object has been modified; please apply your changes to the latest version and try again");
     }
+    refuseNewFinalizersWhileDeleting(type, current, body, scope);
     ObjectNode updated;
     if (scope == Scope.STATUS) {
       updated = current.deepCopy();
@@ -310,6 +333,7 @@ public final class ResourceStore {
       } else {
         updated.set("status", status.deepCopy());
       }
+      pruneAndValidate(type, updated);
     } else {
       updated = ((ObjectNode) body).deepCopy();
       if (type.hasStatus()) {
@@ -319,6 +343,7 @@ public final class ResourceStore {
           updated.remove("status");
         }
       }
+      pruneAndValidate(type, updated);
       ObjectNode metadata = Json.metadata(updated);
       JsonNode old = current.get("metadata");
       for (String immutable :
@@ -330,31 +355,71 @@ public final class ResourceStore {
           metadata.remove(immutable);
         }
       }
-      if (!stripped(current).equals(stripped(updated))) {
+      if (!stripped(type, current).equals(stripped(type, updated))) {
         metadata.put("generation", old.path("generation").asLong(1) + 1);
       }
     }
     updated.put("apiVersion", type.apiVersion());
     updated.put("kind", type.kind());
-    if (type.kind().equals("CustomResourceDefinition")) {
+    if (type.kind().equals("CustomResourceDefinition") && !dryRun) {
       registry.register(updated);
     }
     if (finishedFinalizing(type, updated)) {
       removeStored(type, current);
+      collectDependents(Json.text(current, "metadata.uid"));
       return view(type, updated);
     }
     store(type, updated, "MODIFIED", current);
     return view(type, updated);
   }
 
-  /** The spec-ish content whose change bumps metadata.generation. */
-  private static JsonNode stripped(ObjectNode object) {
+  /**
+   * The content whose change bumps metadata.generation: everything but metadata, and but status where status is a
+   * subresource of its own (a custom resource without one counts status changes too, as apiextensions does).
+   */
+  private static JsonNode stripped(ResourceType type, ObjectNode object) {
     ObjectNode copy = object.deepCopy();
     copy.remove("metadata");
-    copy.remove("status");
+    if (type.hasStatus() || !type.custom()) {
+      copy.remove("status");
+    }
     copy.remove("apiVersion");
     copy.remove("kind");
     return copy;
+  }
+
+  /** A custom resource as apiextensions stores it: pruned to its schema, and refused (422) when invalid. */
+  private static void pruneAndValidate(ResourceType type, ObjectNode object) {
+    if (!type.custom()) {
+      return;
+    }
+    List<String> errors = CustomResourceSchema.pruneAndValidate(type.schema(), object);
+    if (!errors.isEmpty()) {
+      throw ApiException.invalid(type, Json.text(object, "metadata.name"),
+          errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]");
+    }
+  }
+
+  /** ValidateObjectMetaUpdate: once an object is being deleted, finalizers may only go, never come. */
+  private static void refuseNewFinalizersWhileDeleting(
+      ResourceType type, ObjectNode current, JsonNode body, Scope scope) {
+    if (scope == Scope.STATUS || !current.path("metadata").has("deletionTimestamp")) {
+      return;
+    }
+    java.util.Set<String> old = new java.util.TreeSet<>();
+    current.path("metadata").path("finalizers").forEach(f -> old.add(f.asString()));
+    List<String> added = new ArrayList<>();
+    body.path("metadata").path("finalizers").forEach(f -> {
+      if (!old.contains(f.asString()) && !added.contains(f.asString())) {
+        added.add(f.asString());
+      }
+    });
+    if (!added.isEmpty()) {
+      added.sort(null);
+      throw ApiException.invalid(type, Json.text(current, "metadata.name"),
+          "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new "
+              + "finalizers []string{" + String.join(", ", added.stream().map(f -> "\"" + f + "\"").toList()) + "}");
+    }
   }
 
   private static boolean finishedFinalizing(ResourceType type, ObjectNode object) {
@@ -391,6 +456,11 @@ public final class ResourceStore {
               return view(type, current);
             }
             ObjectNode marked = current.deepCopy();
+            // markAsDeleting: the generation moves, so a controller that watches generations sees the deletion.
+            long generation = Json.metadata(marked).path("generation").asLong(0);
+            if (generation > 0) {
+              Json.metadata(marked).put("generation", generation + 1);
+            }
             Json.metadata(marked).put("deletionTimestamp", Json.now());
             Json.metadata(marked).put("deletionGracePeriodSeconds", 0);
             store(type, marked, "MODIFIED", current);
@@ -454,7 +524,7 @@ public final class ResourceStore {
 
   /** Background propagation: dependents none of whose owners still exist are deleted too. */
   private void collectDependents(String ownerUid) {
-    if (ownerUid.isEmpty()) {
+    if (ownerUid.isEmpty() || dryRun) {
       return;
     }
     List<Object[]> dependents = new ArrayList<>();
@@ -496,6 +566,9 @@ public final class ResourceStore {
   }
 
   private void removeStored(ResourceType type, ObjectNode current) {
+    if (dryRun) {
+      return;
+    }
     String namespace = Json.text(current, "metadata.namespace");
     String name = Json.text(current, "metadata.name");
     ObjectNode removed = current.deepCopy();
@@ -523,6 +596,16 @@ public final class ResourceStore {
   }
 
   private void store(ResourceType type, ObjectNode object, String eventType, ObjectNode old) {
+    if (dryRun) {
+      // Nothing reaches storage, so nothing gets a resourceVersion: a create answers without one, an update with
+      // the version it was made against.
+      if (old == null) {
+        Json.metadata(object).remove("resourceVersion");
+      } else {
+        Json.metadata(object).put("resourceVersion", Json.text(old, "metadata.resourceVersion"));
+      }
+      return;
+    }
     Json.metadata(object).put("resourceVersion", String.valueOf(++resourceVersion));
     String namespace = type.namespaced() ? Json.text(object, "metadata.namespace") : null;
     String name = Json.text(object, "metadata.name");

@@ -89,6 +89,26 @@ public final class Selectors {
   }
 
   /**
+   * The name a field selector pins ({@code metadata.name=x}), or "": the apiserver authorizes such a list or
+   * watch as one on that name.
+   */
+  public static String exactName(String selector) {
+    if (selector == null) {
+      return "";
+    }
+    for (String requirement : selector.split(",")) {
+      String r = requirement.trim();
+      if (!r.contains("!=") && r.contains("=")) {
+        String[] kv = r.split("==?", 2);
+        if (kv[0].trim().equals("metadata.name")) {
+          return kv[1].trim();
+        }
+      }
+    }
+    return "";
+  }
+
+  /**
    * A {@code metav1.LabelSelector} object: null selects nothing (as policy/v1 PDBs read it), {@code {}} selects
    * everything.
    */

@@ -16,7 +16,12 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Tables {
   private Tables() {}
 
-  private record Column(String name, String type, int priority, Function<JsonNode, Object> cell) {}
+  private record Column(String name, String type, String format, String description, int priority,
+      Function<JsonNode, Object> cell) {
+    Column(String name, String type, int priority, Function<JsonNode, Object> cell) {
+      this(name, type, name.equals("Name") ? "name" : "", name, priority, cell);
+    }
+  }
 
   public static boolean wanted(String accept) {
     return accept != null && accept.contains("as=Table");
@@ -33,8 +38,8 @@ public final class Tables {
       ObjectNode d = definitions.addObject();
       d.put("name", column.name());
       d.put("type", column.type());
-      d.put("format", column.name().equals("Name") ? "name" : "");
-      d.put("description", column.name());
+      d.put("format", column.format());
+      d.put("description", column.description());
       d.put("priority", column.priority());
     }
     ArrayNode rows = table.putArray("rows");
@@ -43,8 +48,14 @@ public final class Tables {
       ArrayNode cells = row.putArray("cells");
       for (Column column : columns) {
         Object value = column.cell().apply(object);
-        if (value instanceof Number n) {
+        if (value == null) {
+          cells.addNull();
+        } else if (value instanceof Double d) {
+          cells.add(d);
+        } else if (value instanceof Number n) {
           cells.add(n.longValue());
+        } else if (value instanceof Boolean b) {
+          cells.add(b);
         } else {
           cells.add(String.valueOf(value));
         }
@@ -132,6 +143,15 @@ public final class Tables {
           col("Max Unavailable", o -> or(Json.text(o, "spec.maxUnavailable"), "N/A")),
           new Column("Allowed Disruptions", "integer", 0, o -> o.path("status").path("disruptionsAllowed").asInt(0)),
           age());
+      case "rbac.authorization.k8s.io/clusterroles", "rbac.authorization.k8s.io/roles" -> List.of(name(),
+          col("Created At", o -> Json.text(o, "metadata.creationTimestamp")));
+      case "rbac.authorization.k8s.io/clusterrolebindings", "rbac.authorization.k8s.io/rolebindings" -> List.of(name(),
+          col("Role", o -> Json.text(o, "roleRef.kind") + "/" + Json.text(o, "roleRef.name")), age(),
+          wide("Users", o -> subjects(o, "User")), wide("Groups", o -> subjects(o, "Group")),
+          wide("ServiceAccounts", o -> subjects(o, "ServiceAccount")));
+      case "admissionregistration.k8s.io/validatingwebhookconfigurations",
+          "admissionregistration.k8s.io/mutatingwebhookconfigurations" -> List.of(name(),
+          new Column("Webhooks", "integer", 0, o -> o.path("webhooks").size()), age());
       case "coordination.k8s.io/leases" -> List.of(name(), col("Holder", o -> Json.text(o, "spec.holderIdentity")), age());
       case "kubevirt.io/virtualmachines" -> List.of(name(), age(),
           col("Status", o -> Json.text(o, "status.printableStatus")),
@@ -141,8 +161,22 @@ public final class Tables {
           col("NodeName", o -> Json.text(o, "status.nodeName")), col("Ready", Tables::vmiReady));
       case "kubevirt.io/virtualmachineinstancemigrations" -> List.of(name(),
           col("Phase", o -> Json.text(o, "status.phase")), col("VMI", o -> Json.text(o, "spec.vmiName")));
-      default -> List.of(name(), age());
+      default -> type.custom() ? customColumns(type) : List.of(name(), age());
     };
+  }
+
+  /** A custom resource: Name, then the CRD's additionalPrinterColumns (by default its Age), as apiextensions does. */
+  private static List<Column> customColumns(ResourceType type) {
+    List<Column> columns = new ArrayList<>();
+    columns.add(new Column("Name", "string", "name",
+        "Name must be unique within a namespace. Is required when creating resources, although some resources may "
+            + "allow a client to request the generation of an appropriate name automatically. Name is primarily "
+            + "intended for creation idempotence and configuration definition. Cannot be updated.",
+        0, o -> Json.text(o, "metadata.name")));
+    for (PrinterColumn c : type.printerColumns()) {
+      columns.add(new Column(c.name(), c.type(), c.format(), c.description(), c.priority(), c::cell));
+    }
+    return columns;
   }
 
   static String age(String timestamp) {
@@ -262,6 +296,18 @@ public final class Tables {
       });
     }
     return String.join(",", modes);
+  }
+
+  private static String subjects(JsonNode binding, String kind) {
+    List<String> names = new ArrayList<>();
+    for (JsonNode subject : binding.path("subjects")) {
+      if (kind.equals(subject.path("kind").asString(""))) {
+        String namespace = subject.path("namespace").asString("");
+        names.add(kind.equals("ServiceAccount") ? namespace + "/" + subject.path("name").asString("")
+            : subject.path("name").asString(""));
+      }
+    }
+    return String.join(", ", names);
   }
 
   private static String nodeSelector(JsonNode ds) {
