@@ -97,7 +97,7 @@ class NodeMaintenanceWebhookTest {
 
   static void applyCrds(KubernetesClient client) throws Exception {
     try (Stream<Path> files = Files.list(Path.of("..", "deploy", "crds"))) {
-      for (Path crd : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+      for (Path crd : files.filter(f -> f.toString().endsWith("_nodemaintenances.yaml")).sorted().toList()) {
         client.resource(Files.readString(crd)).create();
       }
     }
