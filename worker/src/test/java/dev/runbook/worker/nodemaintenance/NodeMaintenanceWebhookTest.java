@@ -273,6 +273,22 @@ class NodeMaintenanceWebhookTest {
   }
 
   @Test
+  @DisplayName("an ECDSA key (cert-manager's algorithm: ECDSA) is served too")
+  void servesAnEcKey() throws Exception {
+    Path dir = tmp.resolve("ec");
+    X509Certificate cert = TestCertificates.issue(dir, "runbook-webhook-ec", TestCertificates.KeyFormat.EC);
+
+    try (NodeMaintenanceWebhook ec = NodeMaintenanceWebhook.start(client, WebhookConfig.on(0, dir))) {
+      HttpResponse<String> answer =
+          TestCertificates.clientTrusting(cert)
+              .send(request(ec, NodeMaintenanceWebhook.HEALTH_PATH).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+      assertEquals(200, answer.statusCode());
+      assertEquals(cert, answer.sslSession().orElseThrow().getPeerCertificates()[0]);
+    }
+  }
+
+  @Test
   @DisplayName("a renewed certificate is served once its files change, without a restart")
   void reloadsARenewedCertificate() throws Exception {
     Path dir = tmp.resolve("renewing");

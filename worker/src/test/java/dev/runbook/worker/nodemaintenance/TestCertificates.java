@@ -31,7 +31,9 @@ final class TestCertificates {
 
   enum KeyFormat {
     PKCS8,
-    PKCS1
+    PKCS1,
+    /** ECDSA P-256 in SEC1 ("EC PRIVATE KEY"), what cert-manager writes for {@code algorithm: ECDSA}. */
+    EC
   }
 
   /** Writes {@code tls.crt} and {@code tls.key} into {@code dir}, replacing them the way the kubelet does (rename). */
@@ -39,16 +41,26 @@ final class TestCertificates {
     Files.createDirectories(dir);
     Path work = Files.createTempDirectory(dir.getParent(), "cert-work");
     if (onPath("openssl")) { // a tenth of keytool's time: no JVM to start
-      run(work, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "pkcs8.key", "-out", "tls.crt",
-          "-days", "2", "-subj", "/CN=" + commonName, "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1");
-      String header = format == KeyFormat.PKCS1 ? "-----BEGIN RSA PRIVATE KEY-----" : "-----BEGIN PRIVATE KEY-----";
-      run(work, "openssl", "pkey", "-in", "pkcs8.key", "-out", "tls.key");
-      if (format == KeyFormat.PKCS1) {
-        run(work, "openssl", "rsa", "-in", "pkcs8.key", "-traditional", "-out", "tls.key");
+      List<String> newKey = format == KeyFormat.EC ? List.of("ec", "-pkeyopt", "ec_paramgen_curve:prime256v1") : List.of("rsa:2048");
+      List<String> req = new ArrayList<>(List.of("openssl", "req", "-x509", "-newkey", newKey.get(0)));
+      req.addAll(newKey.subList(1, newKey.size()));
+      req.addAll(List.of("-nodes", "-keyout", "pkcs8.key", "-out", "tls.crt", "-days", "2", "-subj", "/CN=" + commonName,
+          "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"));
+      run(work, req.toArray(String[]::new));
+      String header =
+          switch (format) {
+            case PKCS1 -> "-----BEGIN RSA PRIVATE KEY-----";
+            case EC -> "-----BEGIN EC PRIVATE KEY-----";
+            case PKCS8 -> "-----BEGIN PRIVATE KEY-----";
+          };
+      switch (format) {
+        case PKCS1 -> run(work, "openssl", "rsa", "-in", "pkcs8.key", "-traditional", "-out", "tls.key");
+        case EC -> run(work, "openssl", "ec", "-in", "pkcs8.key", "-out", "tls.key");
+        case PKCS8 -> run(work, "openssl", "pkey", "-in", "pkcs8.key", "-out", "tls.key");
       }
       assumeTrue(Files.readString(work.resolve("tls.key")).startsWith(header), "this openssl does not write " + format);
     } else {
-      assumeTrue(format == KeyFormat.PKCS8, "openssl is not installed: cannot write a PKCS#1 key");
+      assumeTrue(format == KeyFormat.PKCS8, "openssl is not installed: cannot write a " + format + " key");
       Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
       assumeTrue(Files.isExecutable(keytool), "no keytool in this JRE");
       run(work, keytool.toString(), "-genkeypair", "-alias", "webhook", "-keyalg", "RSA", "-keysize", "2048",
