@@ -3,11 +3,14 @@ package dev.runbook.worker;
 import dev.runbook.activities.KubernetesClients;
 import dev.runbook.worker.nodemaintenance.ControllerConfig;
 import dev.runbook.worker.nodemaintenance.NodeMaintenanceController;
+import dev.runbook.worker.nodemaintenance.NodeMaintenanceWebhook;
+import dev.runbook.worker.nodemaintenance.WebhookConfig;
 import io.temporal.client.WorkflowClient;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +28,16 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) {
-    System.exit(run(WorkerConfig.fromEnvironment(System.getenv()), ControllerConfig.fromEnvironment(System.getenv())));
+    Map<String, String> env = System.getenv();
+    System.exit(
+        run(WorkerConfig.fromEnvironment(env), ControllerConfig.fromEnvironment(env), WebhookConfig.fromEnvironment(env)));
   }
 
   /**
    * Runs until the JVM is asked to stop; returns the process exit code. With the controller on, this worker also
-   * turns NodeMaintenance resources into workflows.
+   * turns NodeMaintenance resources into workflows; with the webhook on, it validates them for the API server.
    */
-  public static int run(WorkerConfig config, ControllerConfig controllerConfig) {
+  public static int run(WorkerConfig config, ControllerConfig controllerConfig, WebhookConfig webhookConfig) {
     ClientConfigProfile profile;
     try {
       profile = ClientConfigProfile.load();
@@ -66,6 +71,19 @@ public final class WorkerMain {
       service.shutdown();
       return 4;
     }
+    NodeMaintenanceWebhook webhook = null;
+    if (webhookConfig.enabled()) {
+      try {
+        // The client without retries: the API server gives the webhook seconds, not fabric8's backoff.
+        webhook = NodeMaintenanceWebhook.start(kube.evictionClient(), webhookConfig);
+      } catch (RuntimeException e) {
+        log.error("cannot serve the NodeMaintenance webhook: {}", e.getMessage());
+        kube.close();
+        service.shutdown();
+        return 2;
+      }
+    }
+    NodeMaintenanceWebhook startedWebhook = webhook;
     WorkflowClient client = WorkflowClient.newInstance(service, profile.toWorkflowClientOptions());
     MaintenanceWorker worker = MaintenanceWorker.start(client, kube, config);
     NodeMaintenanceController controller = null;
@@ -74,6 +92,9 @@ public final class WorkerMain {
         controller = NodeMaintenanceController.start(kube.client(), client, config.taskQueue(), controllerConfig);
       } catch (RuntimeException e) {
         log.error("cannot start the NodeMaintenance controller: {}", TemporalConnection.rootMessage(e));
+        if (startedWebhook != null) {
+          startedWebhook.close();
+        }
         worker.close();
         kube.close();
         service.shutdown();
@@ -89,6 +110,9 @@ public final class WorkerMain {
                   log.info("stopping: no new tasks; waiting up to {} for running activities", config.shutdownGrace());
                   if (startedController != null) {
                     startedController.close();
+                  }
+                  if (startedWebhook != null) {
+                    startedWebhook.close();
                   }
                   worker.close();
                   kube.close();

@@ -211,7 +211,8 @@ public final class NodeMaintenanceController implements AutoCloseable {
     }
     Optional<String> refusal = NodeMaintenanceRules.refuseCreate(nm, this::nodeExists, allCached());
     if (refusal.isPresent()) {
-      refuse(key, nm, refusal.get());
+      // The webhook would have refused the create; here the resource exists, so say how to get rid of it.
+      refuse(key, nm, refusal.get() + "; nothing was changed: delete this NodeMaintenance and create a corrected one");
       return;
     }
     String node = nodeName(nm);

@@ -33,8 +33,7 @@ public final class NodeMaintenanceRules {
     }
     if (!nodeExists.test(node)) {
       return Optional.of(
-          "node \"" + node + "\" not found: delete this NodeMaintenance and create one whose spec.nodeName is a node "
-              + "listed by `kubectl get nodes`");
+          "node \"" + node + "\" not found: spec.nodeName must name one of the nodes `kubectl get nodes` lists");
     }
     return existing.stream()
         // one being deleted is restoring its node and goes away by itself: the controller waits for it
@@ -46,7 +45,7 @@ public final class NodeMaintenanceRules {
         .map(
             other ->
                 "node \"" + node + "\" is already in maintenance by " + describe(other) + ": only one NodeMaintenance "
-                    + "per node; delete this one, or delete " + describe(other) + " first and then re-create this one");
+                    + "per node (delete " + describe(other) + " to end that maintenance first)");
   }
 
   /** Why the update from {@code old} to {@code updated} must be refused, or empty when it may go ahead. */

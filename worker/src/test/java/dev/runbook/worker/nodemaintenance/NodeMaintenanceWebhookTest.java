@@ -139,7 +139,7 @@ class NodeMaintenanceWebhookTest {
         response,
         403,
         "node \"worker-1\" is already in maintenance by nodemaintenance.nodemaintenance.medik8s.io/first",
-        "delete this one");
+        "delete nodemaintenance.nodemaintenance.medik8s.io/first to end that maintenance first");
   }
 
   @Test
