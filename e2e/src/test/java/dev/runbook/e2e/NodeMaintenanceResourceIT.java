@@ -130,6 +130,50 @@ class NodeMaintenanceResourceIT {
     stack.kubectl("delete", "-f", cr.toString()).requireSuccess();
   }
 
+  @Test
+  @DisplayName("kill -9 of the worker running the controller mid-drain: the next worker adopts the same run and finishes")
+  void aKilledControllerIsReplacedWithoutASecondWorkflow() throws IOException {
+    Path cr = stack.dir.resolve("worker-3.yaml");
+    Files.writeString(
+        cr,
+        """
+        apiVersion: nodemaintenance.medik8s.io/v1beta1
+        kind: NodeMaintenance
+        metadata:
+          name: worker-3-kernel
+        spec:
+          nodeName: worker-3
+          reason: "kernel update"
+        """);
+    stack.kubectl("apply", "-f", cr.toString()).requireSuccess();
+    JsonNode draining =
+        await("worker-3 draining")
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> stack.kubectlJson("get", "nodemaintenances.nodemaintenance.medik8s.io", "worker-3-kernel"),
+                nm -> nm.path("status").path("pendingPods").size() > 0);
+    String runId = draining.path("metadata").path("annotations").path("nodemaintenance.runbook.dev/run-id").asText();
+    assertTrue(!runId.isEmpty(), draining.toString());
+
+    stack.killWorkerHard();
+    stack.startWorker();
+
+    await("worker-3 drained by the next worker")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> stack.kubectlJson("get", "nodemaintenances.nodemaintenance.medik8s.io", "worker-3-kernel"),
+            nm -> "Succeeded".equals(nm.path("status").path("phase").asText()));
+    String runs =
+        stack.temporal("workflow", "list", "--query", "WorkflowId = 'maintenance-worker-3'", "-o", "json").requireSuccess().stdout();
+    JsonNode list = E2eStack.readJson(runs.isBlank() ? "[]" : runs);
+    assertEquals(1, list.size(), "one run for the resource, before and after the kill: " + runs);
+    assertContainsAll(runs, runId);
+
+    stack.kubectl("delete", "-f", cr.toString()).requireSuccess();
+    Checks.assertUntouchedNodeSpec(NodeView.of(stack, "worker-3"));
+    assertTrue(stack.simReport().path("violations").isEmpty(), stack.simReport().toString());
+  }
+
   private static JsonNode describeWorkflow() {
     return E2eStack.readJson(
         stack.temporal("workflow", "describe", "--workflow-id", "maintenance-worker-2", "-o", "json").requireSuccess().stdout());
