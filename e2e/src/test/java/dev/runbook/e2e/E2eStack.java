@@ -48,7 +48,7 @@ final class E2eStack implements AutoCloseable {
   private int devServerStarts;
   private int workerStarts;
   String simUrl;
-  private String speed = "10";
+  private String speed;
   private final Map<String, String> workerEnv = new java.util.HashMap<>();
 
   private E2eStack(String name) throws IOException {
@@ -68,6 +68,12 @@ final class E2eStack implements AutoCloseable {
 
   /** Starts the dev server and the simulator side by side, then the worker once both answer. */
   static E2eStack start(String name, Path scenarioOrNull) {
+    return start(name, scenarioOrNull, "10", stack -> {});
+  }
+
+  /** {@code beforeWorker} runs once the dev server and the simulator answer; a failure anywhere closes the stack. */
+  private static E2eStack start(
+      String name, Path scenarioOrNull, String speed, java.util.function.Consumer<E2eStack> beforeWorker) {
     E2eStack stack;
     try {
       stack = new E2eStack(name);
@@ -75,10 +81,12 @@ final class E2eStack implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     try {
+      stack.speed = speed;
       stack.startDevServer();
       stack.startSimulator(scenarioOrNull);
       stack.awaitDevServerServing();
       stack.awaitSimulatorReady();
+      beforeWorker.accept(stack);
       stack.startWorker();
       return stack;
     } catch (RuntimeException | Error e) {
@@ -92,28 +100,16 @@ final class E2eStack implements AutoCloseable {
    * kubectl before the worker starts, as an operator installs them. The simulated world runs at {@code speed}.
    */
   static E2eStack startWithNodeMaintenanceController(String name, String speed, Duration statusInterval) {
-    E2eStack stack;
-    try {
-      stack = new E2eStack(name);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    try {
-      stack.speed = speed;
-      stack.workerEnv.put("RUNBOOK_NODEMAINTENANCE_CONTROLLER", "true");
-      stack.workerEnv.put(
-          "RUNBOOK_NODEMAINTENANCE_STATUS_INTERVAL_SECONDS", String.valueOf(statusInterval.toMillis() / 1000.0));
-      stack.startDevServer();
-      stack.startSimulator(null);
-      stack.awaitDevServerServing();
-      stack.awaitSimulatorReady();
-      stack.kubectl("apply", "-f", CRDS.toString()).requireSuccess();
-      stack.startWorker();
-      return stack;
-    } catch (RuntimeException | Error e) {
-      stack.close();
-      throw e;
-    }
+    return start(
+        name,
+        null,
+        speed,
+        stack -> {
+          stack.kubectl("apply", "-f", CRDS.toString()).requireSuccess();
+          stack.workerEnv.put("RUNBOOK_NODEMAINTENANCE_CONTROLLER", "true");
+          stack.workerEnv.put(
+              "RUNBOOK_NODEMAINTENANCE_STATUS_INTERVAL_SECONDS", String.valueOf(statusInterval.toMillis() / 1000.0));
+        });
   }
 
   static final Path CRDS = Path.of(System.getProperty("deploy.crds", "../deploy/crds")).toAbsolutePath().normalize();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.runbook.activities.KubernetesClients;
 import dev.runbook.simulator.SimulatedCluster;
 import dev.runbook.simulator.score.ScoreReport;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
@@ -25,9 +24,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowServiceException;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,33 +53,21 @@ class NodeMaintenanceOnSimulatedClusterIT {
           .build();
 
   @TempDir Path tmp;
+  private SimulatedWorld world;
   private SimulatedCluster cluster;
-  private KubernetesClients kube;
   private TestWorkflowEnvironment env;
-  private MaintenanceWorker worker;
 
   @BeforeEach
   void startClusterTemporalAndWorker() throws Exception {
-    cluster = SimulatedCluster.builder().demoScenario().speed(10).withDefaultControllers().start();
-    kube = KubernetesClients.fromKubeconfig(Files.readString(cluster.writeKubeconfig(tmp.resolve("kubeconfig"))));
-    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-    env.start();
-    worker = startWorker();
+    world = SimulatedWorld.start(tmp).startWorker();
+    cluster = world.cluster;
+    env = world.env;
   }
 
   @AfterEach
   void stopEverything() {
-    if (worker != null) {
-      worker.close();
-    }
-    if (env != null) {
-      env.close();
-    }
-    if (kube != null) {
-      kube.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (world != null) {
+      world.close();
     }
   }
 
@@ -137,10 +122,6 @@ class NodeMaintenanceOnSimulatedClusterIT {
 
     ScoreReport score = cluster.report();
     assertTrue(score.clean(), "simulator invariants: " + score.violations());
-  }
-
-  private MaintenanceWorker startWorker() {
-    return MaintenanceWorker.start(env.getWorkflowClient(), kube, WorkerConfig.defaults());
   }
 
   private NodeMaintenanceWorkflow start(Duration drainDeadline) {

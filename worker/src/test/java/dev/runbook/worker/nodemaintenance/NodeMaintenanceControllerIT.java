@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.runbook.activities.KubernetesClients;
 import dev.runbook.simulator.SimulatedCluster;
-import dev.runbook.worker.MaintenanceWorker;
-import dev.runbook.worker.WorkerConfig;
+import dev.runbook.worker.SimulatedWorld;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
 import dev.runbook.workflows.model.MaintenanceRequest;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -20,10 +18,7 @@ import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,28 +40,20 @@ class NodeMaintenanceControllerIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   @TempDir Path tmp;
+  private SimulatedWorld world;
   private SimulatedCluster cluster;
-  private KubernetesClients kube;
   private TestWorkflowEnvironment env;
-  private MaintenanceWorker worker;
   private NodeMaintenanceController controller;
   private KubernetesClient client;
 
   @BeforeEach
   void startEverything() throws Exception {
-    cluster = SimulatedCluster.builder().demoScenario().speed(10).withDefaultControllers().start();
-    kube = KubernetesClients.fromKubeconfig(Files.readString(cluster.writeKubeconfig(tmp.resolve("kubeconfig"))));
-    client = kube.client();
-    try (var crds = Files.list(Path.of("..", "deploy", "crds"))) {
-      for (Path crd : crds.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-        try (InputStream in = Files.newInputStream(crd)) {
-          client.load(in).create();
-        }
-      }
-    }
-    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-    env.start();
-    worker = MaintenanceWorker.start(env.getWorkflowClient(), kube, WorkerConfig.defaults());
+    world = SimulatedWorld.start(tmp);
+    cluster = world.cluster;
+    env = world.env;
+    client = world.kube.client();
+    SimulatedWorld.applyNodeMaintenanceCrds(world.admin());
+    world.startWorker();
     controller = startController();
   }
 
@@ -75,17 +62,8 @@ class NodeMaintenanceControllerIT {
     if (controller != null) {
       controller.close();
     }
-    if (worker != null) {
-      worker.close();
-    }
-    if (env != null) {
-      env.close();
-    }
-    if (kube != null) {
-      kube.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (world != null) {
+      world.close();
     }
   }
 

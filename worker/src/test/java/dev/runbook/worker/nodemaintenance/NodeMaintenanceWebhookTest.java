@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runbook.simulator.SimulatedCluster;
+import dev.runbook.worker.SimulatedWorld;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequestBuilder;
@@ -72,7 +73,7 @@ class NodeMaintenanceWebhookTest {
     tmp = dir;
     cluster = SimulatedCluster.builder().scenario(NODES).start();
     client = cluster.client();
-    applyCrds(client);
+    SimulatedWorld.applyNodeMaintenanceCrds(client);
     served = TestCertificates.issue(tmp.resolve("certs"), "runbook-webhook", TestCertificates.KeyFormat.PKCS8);
     webhook = NodeMaintenanceWebhook.start(client, WebhookConfig.on(0, tmp.resolve("certs")));
     https = TestCertificates.clientTrusting(served);
@@ -92,14 +93,6 @@ class NodeMaintenanceWebhookTest {
     }
     if (cluster != null) {
       cluster.close();
-    }
-  }
-
-  static void applyCrds(KubernetesClient client) throws Exception {
-    try (Stream<Path> files = Files.list(Path.of("..", "deploy", "crds"))) {
-      for (Path crd : files.filter(f -> f.toString().endsWith("_nodemaintenances.yaml")).sorted().toList()) {
-        client.resource(Files.readString(crd)).create();
-      }
     }
   }
 

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.runbook.activities.KubernetesClients;
-import dev.runbook.simulator.SimulatedCluster;
-import dev.runbook.worker.MaintenanceWorker;
-import dev.runbook.worker.WorkerConfig;
+import dev.runbook.worker.SimulatedWorld;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
 import dev.runbook.workflows.model.EscalateRequest;
 import dev.runbook.workflows.model.MaintenanceRequest;
@@ -29,7 +27,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowServiceException;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.net.URI;
 import java.nio.file.Files;
@@ -59,9 +56,8 @@ class WorkerRbacIT {
   private static final String NODE = "worker-1";
 
   @TempDir Path tmp;
-  private SimulatedCluster cluster;
+  private SimulatedWorld world;
   private TestWorkflowEnvironment env;
-  private MaintenanceWorker worker;
   private KubernetesClients kube;
   private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
 
@@ -70,37 +66,30 @@ class WorkerRbacIT {
 
   @AfterEach
   void stop() {
-    if (worker != null) {
-      worker.close();
-    }
-    if (env != null) {
-      env.close();
-    }
-    if (kube != null) {
-      kube.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (world != null) {
+      world.close();
     }
   }
 
   @Test
   @DisplayName("every API call of a full maintenance and of the webhook is allowed by the deployed roles")
   void everyCallIsAllowed() throws Exception {
-    cluster = SimulatedCluster.builder().demoScenario().speed(10).withDefaultControllers().start();
-    String kubeconfig = Files.readString(cluster.writeKubeconfig(tmp.resolve("kubeconfig")));
-    Config config = new ConfigBuilder(Config.fromKubeconfig(kubeconfig)).withUserAgent(KubernetesClients.USER_AGENT).build();
-    kube =
-        new KubernetesClients(
-            recording(config), recording(new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build()));
-    KubernetesClient admin = cluster.client();
-    NodeMaintenanceWebhookTest.applyCrds(admin);
+    world =
+        SimulatedWorld.start(
+            tmp,
+            kubeconfig -> {
+              Config config =
+                  new ConfigBuilder(Config.fromKubeconfig(kubeconfig)).withUserAgent(KubernetesClients.USER_AGENT).build();
+              return new KubernetesClients(
+                  recording(config), recording(new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build()));
+            });
+    kube = world.kube;
+    env = world.env;
+    KubernetesClient admin = world.admin();
+    SimulatedWorld.applyNodeMaintenanceCrds(admin);
     // what the installation creates before the worker runs: the Lease namespace its Role lives in
     admin.load(Files.newInputStream(Path.of("..", "deploy", "base", "namespace.yaml"))).create();
-
-    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-    env.start();
-    worker = MaintenanceWorker.start(env.getWorkflowClient(), kube, WorkerConfig.defaults());
+    world.startWorker();
     runDemoMaintenance();
 
     runNodeMaintenanceResource(admin);
