@@ -129,6 +129,23 @@ class NodeMaintenanceControllerIT {
   }
 
   @Test
+  void twoControllersAtOnceAsDuringARolloutStartOneWorkflowAndAgreeOnTheStatus() {
+    try (NodeMaintenanceController second = startController()) {
+      create(KUBEVIRT, "maintenance-example", "worker-2");
+      awaitStatus(KUBEVIRT, "maintenance-example", s -> "Succeeded".equals(s.get("phase")));
+      String runId = runIdOf(KUBEVIRT, "maintenance-example");
+      assertEquals(runId, describe("worker-2").getExecution().getRunId());
+      assertEquals(runId, describe("worker-2").getWorkflowExecutionInfo().getFirstRunId(), "no second run");
+      assertEquals(
+          List.of(NodeMaintenanceResources.FINALIZER), get(KUBEVIRT, "maintenance-example").getMetadata().getFinalizers());
+
+      resource(KUBEVIRT, "maintenance-example").delete();
+      await().atMost(WAIT).until(() -> get(KUBEVIRT, "maintenance-example") == null);
+      assertFalse(unschedulable("worker-2"));
+    }
+  }
+
+  @Test
   void aControllerThatDiedBetweenStartingTheWorkflowAndRecordingItAdoptsIt() {
     controller.close();
     controller = null;
