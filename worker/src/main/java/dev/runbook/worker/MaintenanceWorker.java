@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class MaintenanceWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MaintenanceWorker.class);
-  static final int EAGER_ACTIVITIES_PER_WORKFLOW_TASK = 10;
 
   private final WorkerFactory factory;
   private final WorkerConfig config;
@@ -42,10 +41,6 @@ public final class MaintenanceWorker implements AutoCloseable {
             WorkerOptions.newBuilder()
                 .setMaxConcurrentActivityExecutionSize(config.maxConcurrentActivities())
                 .setMaxConcurrentWorkflowTaskExecutionSize(config.maxConcurrentWorkflowTasks())
-                // A drain's workflow task schedules up to maxConcurrentEvictions (10) evictions at once; eager
-                // execution hands them to this worker in the task's reply, without a trip through matching and a
-                // poll (the SDK's default reserves 3 per task).
-                .setMaxEagerActivityReservationsPerWorkflowTask(EAGER_ACTIVITIES_PER_WORKFLOW_TASK)
                 .build());
     worker.registerWorkflowImplementationTypes(
         NodeMaintenanceWorkflowImpl.implementationOptions(), NodeMaintenanceWorkflowImpl.class);
