@@ -205,10 +205,12 @@ class EvictionTest {
   }
 
   @Test
-  void aPodNowOnAnotherNodeIsAlreadyGone() {
+  void aPodNamedWithoutUidThatIsNowOnAnotherNodeIsAlreadyGone() {
+    // Only a name can move: a pod's node never changes, so a UID-named pod is checked by the eviction's precondition.
     Pod pod = Fixtures.create(cluster.client, Fixtures.replicaSetPod("shop", "web-1", "worker-2", Map.of("app", "web")));
 
-    EvictionResult result = drain.evictPod(once(pod));
+    EvictionResult result =
+        drain.evictPod(new EvictionRequest(new PodRef("shop", "web-1", null), "worker-1", null, false));
 
     assertEquals(EvictionOutcome.ALREADY_GONE, result.outcome());
     assertNull(read(pod).getMetadata().getDeletionTimestamp());

@@ -35,21 +35,24 @@ final class MaintenanceActivityOptions {
 
   /**
    * Waits on the cluster (a PDB-blocked eviction, a live migration): as long as the cluster takes, watched by the
-   * heartbeat. A worker that dies is noticed after the 10 s heartbeat timeout and the wait resumes on another one
-   * (measured by bench/run: 30 s here made a restarted worker resume the drain 32 s after a kill -9); the waits
-   * heartbeat every second, and the SDK sends at most one every ~8 s. The hour-long start-to-close only bounds one
-   * attempt (retries add no history events).
+   * heartbeat. A worker that dies is noticed after the 5 s heartbeat timeout and the wait resumes on another one,
+   * after the retry's 1 s back-off. bench/run, kill -9 of the worker mid-drain to drain progress again: 32 s with a
+   * 30 s timeout, 11.2 s with 10 s (attempts 2 started 7.9-9.0 s after the kill), ≤ 10 s needs 5 s. The price: the
+   * waits heartbeat every second and the SDK sends at most one per 0.8 × 5 = 4 s, so 0.25 heartbeat RPCs per second
+   * per waiting pod (250 PDB-blocked pods: ~62/s, twice the 10 s timeout's), each a write to the workflow's mutable
+   * state on the server, no history event. The hour-long start-to-close only bounds one attempt (retries add no
+   * history events).
    *
    * <p>TRY_CANCEL rather than WAIT_CANCELLATION_COMPLETED: the activity learns of a cancellation only from a
    * heartbeat response, and heartbeats are throttled to ~0.8 × the heartbeat timeout, so waiting for the
-   * acknowledgement would hold a resume or an escalation up to ~8 s (and up to the heartbeat timeout when the
+   * acknowledgement would hold a resume or an escalation up to ~4 s (and up to the heartbeat timeout when the
    * worker is gone). What a late-running wait can still do is harmless: an eviction that lands after the
    * cancellation still respects the PDB, and the migration and pods-gone waits only read.
    */
   static final ActivityOptions WAITING =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(1))
-          .setHeartbeatTimeout(Duration.ofSeconds(10))
+          .setHeartbeatTimeout(Duration.ofSeconds(5))
           .setCancellationType(ActivityCancellationType.TRY_CANCEL)
           .setRetryOptions(RETRY)
           .build();

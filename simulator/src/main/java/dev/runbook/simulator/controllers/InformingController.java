@@ -34,10 +34,15 @@ abstract class InformingController implements SimController {
   public final void start(KubernetesClient client, SimContext context) {
     this.client = client;
     this.context = context;
-    this.loop = new ReconcileLoop(name(), this::reconcile);
+    this.loop = new ReconcileLoop(name(), this::reconcile, reconcileWorkers());
     startInformers();
     // Reconciles read other informers' caches, so the worker starts only once every cache has synced.
     loop.start();
+  }
+
+  /** Keys reconciled at once; more than one only when {@link #reconcile} is safe to run concurrently. */
+  protected int reconcileWorkers() {
+    return 1;
   }
 
   /** Create the informers with {@link #inform}; called once, before the first reconcile. */

@@ -34,6 +34,17 @@ public final class Kubelet extends InformingController {
     return "kubelet";
   }
 
+  /**
+   * Real kubelets run each pod in its own worker, on every node at once. With one reconcile thread for all of them,
+   * a drain's 110 terminations queued behind each other and behind the replacements' startups: the node emptied
+   * 9.5 s after the evictions at speed 4 on a busy 2-core machine, for a 0.25 s termination (bench/run). Per-pod
+   * state here is in concurrent maps keyed by uid, and a pod's key is never reconciled twice at once.
+   */
+  @Override
+  protected int reconcileWorkers() {
+    return 8;
+  }
+
   @Override
   protected void startInformers() {
     pods = inform(client.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.key(pod)), this::forget);

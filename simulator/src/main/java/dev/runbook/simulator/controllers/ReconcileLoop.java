@@ -1,9 +1,13 @@
 package dev.runbook.simulator.controllers;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A de-duplicating work queue with one worker, as client-go's workqueue is for a real controller: a key queued
- * many times while waiting is reconciled once, a key is never reconciled by two threads at once, and a failed
+ * A de-duplicating work queue with one worker (or a few, each on its own key), as client-go's workqueue is for a
+ * real controller: a key queued many times while waiting is reconciled once, a key is never reconciled by two
+ * threads at once, and a failed
  * reconcile (a 409 from a concurrent writer, a 404 of an object that just went away, a dropped connection) is
  * retried with a growing back-off. Back-off is wall-clock time: it paces API calls, it is no scenario duration.
  */
@@ -29,12 +34,22 @@ final class ReconcileLoop implements AutoCloseable {
   private final String name;
   private final Reconciler reconciler;
   private final LinkedHashSet<String> queue = new LinkedHashSet<>();
+  /** Keys being reconciled: a key is never reconciled by two workers at once; queued again, it waits its turn. */
+  private final Set<String> inFlight = new HashSet<>();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
   private final ScheduledExecutorService delays;
-  private final Thread worker;
+  private final List<Thread> workers = new ArrayList<>();
   private volatile boolean closed;
 
   ReconcileLoop(String name, Reconciler reconciler) {
+    this(name, reconciler, 1);
+  }
+
+  /**
+   * @param workers reconciles run at once, each on a different key; more than one only for a reconciler that is safe
+   *     to call concurrently
+   */
+  ReconcileLoop(String name, Reconciler reconciler, int workers) {
     this.name = name;
     this.reconciler = reconciler;
     this.delays =
@@ -44,12 +59,15 @@ final class ReconcileLoop implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.worker = new Thread(this::work, name + "-reconcile");
-    this.worker.setDaemon(true);
+    for (int i = 0; i < workers; i++) {
+      Thread worker = new Thread(this::work, name + "-reconcile" + (workers == 1 ? "" : "-" + i));
+      worker.setDaemon(true);
+      this.workers.add(worker);
+    }
   }
 
   void start() {
-    worker.start();
+    workers.forEach(Thread::start);
   }
 
   void enqueue(String key) {
@@ -74,7 +92,7 @@ final class ReconcileLoop implements AutoCloseable {
     while (!closed) {
       String key;
       synchronized (queue) {
-        while (queue.isEmpty() && !closed) {
+        while ((key = nextIdleKey()) == null && !closed) {
           try {
             queue.wait();
           } catch (InterruptedException e) {
@@ -84,9 +102,7 @@ final class ReconcileLoop implements AutoCloseable {
         if (closed) {
           return;
         }
-        Iterator<String> it = queue.iterator();
-        key = it.next();
-        it.remove();
+        inFlight.add(key);
       }
       try {
         reconciler.reconcile(key);
@@ -101,8 +117,25 @@ final class ReconcileLoop implements AutoCloseable {
           LOG.debug("{}: reconcile of {} failed (attempt {}), retrying in {} ms: {}", name, key, attempt, backoff, e.toString());
         }
         enqueueAfter(key, Duration.ofMillis(backoff));
+      } finally {
+        synchronized (queue) {
+          inFlight.remove(key);
+          queue.notifyAll(); // the key may have been queued again meanwhile
+        }
       }
     }
+  }
+
+  /** The oldest queued key no worker is on, removed from the queue; null if there is none. Holds the queue's lock. */
+  private String nextIdleKey() {
+    for (Iterator<String> it = queue.iterator(); it.hasNext(); ) {
+      String key = it.next();
+      if (!inFlight.contains(key)) {
+        it.remove();
+        return key;
+      }
+    }
+    return null;
   }
 
   @Override
@@ -111,7 +144,7 @@ final class ReconcileLoop implements AutoCloseable {
     synchronized (queue) {
       queue.notifyAll();
     }
-    worker.interrupt();
+    workers.forEach(Thread::interrupt);
     delays.shutdownNow();
   }
 }
