@@ -105,18 +105,7 @@ class NodeMaintenanceResourceIT {
   @Test
   @DisplayName("a NodeMaintenance for a node that does not exist fails with a clear lastError and changes nothing")
   void unknownNodeIsRefused() throws IOException {
-    Path cr = stack.dir.resolve("no-such-node.yaml");
-    Files.writeString(
-        cr,
-        """
-        apiVersion: nodemaintenance.medik8s.io/v1beta1
-        kind: NodeMaintenance
-        metadata:
-          name: typo
-        spec:
-          nodeName: node-1.example.com
-          reason: "Node maintenance"
-        """);
+    Path cr = writeNodeMaintenance("typo", "node-1.example.com", "Node maintenance");
     stack.kubectl("apply", "-f", cr.toString()).requireSuccess();
     JsonNode refused =
         await("phase: Failed")
@@ -133,18 +122,7 @@ class NodeMaintenanceResourceIT {
   @Test
   @DisplayName("kill -9 of the worker running the controller mid-drain: the next worker adopts the same run and finishes")
   void aKilledControllerIsReplacedWithoutASecondWorkflow() throws IOException {
-    Path cr = stack.dir.resolve("worker-3.yaml");
-    Files.writeString(
-        cr,
-        """
-        apiVersion: nodemaintenance.medik8s.io/v1beta1
-        kind: NodeMaintenance
-        metadata:
-          name: worker-3-kernel
-        spec:
-          nodeName: worker-3
-          reason: "kernel update"
-        """);
+    Path cr = writeNodeMaintenance("worker-3-kernel", "worker-3", "kernel update");
     stack.kubectl("apply", "-f", cr.toString()).requireSuccess();
     JsonNode draining =
         await("worker-3 draining")
@@ -172,6 +150,16 @@ class NodeMaintenanceResourceIT {
     stack.kubectl("delete", "-f", cr.toString()).requireSuccess();
     Checks.assertUntouchedNodeSpec(NodeView.of(stack, "worker-3"));
     assertTrue(stack.simReport().path("violations").isEmpty(), stack.simReport().toString());
+  }
+
+  /** A NodeMaintenance of today's NMO group, as a file for kubectl. */
+  private static Path writeNodeMaintenance(String name, String node, String reason) throws IOException {
+    Path file = stack.dir.resolve(name + ".yaml");
+    Files.writeString(
+        file,
+        "apiVersion: nodemaintenance.medik8s.io/v1beta1\nkind: NodeMaintenance\nmetadata:\n  name: " + name
+            + "\nspec:\n  nodeName: " + node + "\n  reason: \"" + reason + "\"\n");
+    return file;
   }
 
   private static JsonNode describeWorkflow() {

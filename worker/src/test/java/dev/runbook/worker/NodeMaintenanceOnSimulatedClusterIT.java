@@ -1,6 +1,5 @@
 package dev.runbook.worker;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,7 +10,6 @@ import dev.runbook.simulator.score.ScoreReport;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
 import dev.runbook.workflows.model.BlockerKind;
 import dev.runbook.workflows.model.EscalateRequest;
-import dev.runbook.workflows.model.MaintenanceRequest;
 import dev.runbook.workflows.model.MaintenanceResult;
 import dev.runbook.workflows.model.MaintenanceStatus;
 import dev.runbook.workflows.model.Stage;
@@ -21,9 +19,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowServiceException;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,10 +68,10 @@ class NodeMaintenanceOnSimulatedClusterIT {
 
   @Test
   void drainsTheDemoNodeEscalatesTheStuckVmAndRestoresTheNodeOnResume() throws Exception {
-    NodeMaintenanceWorkflow maintenance = start(Duration.ofSeconds(20));
+    NodeMaintenanceWorkflow maintenance = world.startMaintenance(NODE, "firmware upgrade", Duration.ofSeconds(20));
 
     // The LiveMigrate VM on a ReadWriteOnce disk cannot move: after the deadline the drain waits for the operator.
-    MaintenanceStatus blocked = awaitStage(maintenance, Stage.DRAIN_BLOCKED, Duration.ofSeconds(90));
+    MaintenanceStatus blocked = SimulatedWorld.awaitStage(maintenance, Stage.DRAIN_BLOCKED, Duration.ofSeconds(90));
     assertTrue(blocked.awaitingOperator());
     assertTrue(
         blocked.blockers().stream()
@@ -84,7 +79,7 @@ class NodeMaintenanceOnSimulatedClusterIT {
         "blockers: " + blocked.blockers());
 
     maintenance.escalate(new EscalateRequest(List.of(), "hardware window"));
-    MaintenanceStatus drained = awaitStage(maintenance, Stage.AWAITING_RESUME, Duration.ofSeconds(90));
+    MaintenanceStatus drained = SimulatedWorld.awaitStage(maintenance, Stage.AWAITING_RESUME, Duration.ofSeconds(90));
 
     KubernetesClient client = cluster.client();
     Node node = client.nodes().withName(NODE).get();
@@ -122,33 +117,6 @@ class NodeMaintenanceOnSimulatedClusterIT {
 
     ScoreReport score = cluster.report();
     assertTrue(score.clean(), "simulator invariants: " + score.violations());
-  }
-
-  private NodeMaintenanceWorkflow start(Duration drainDeadline) {
-    MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "firmware upgrade");
-    request.setDrainDeadline(drainDeadline);
-    NodeMaintenanceWorkflow maintenance =
-        env.getWorkflowClient()
-            .newWorkflowStub(
-                NodeMaintenanceWorkflow.class,
-                WorkflowOptions.newBuilder()
-                    .setWorkflowId(NodeMaintenanceWorkflow.workflowId(NODE))
-                    .setTaskQueue(NodeMaintenanceWorkflow.DEFAULT_TASK_QUEUE)
-                    .build());
-    WorkflowClient.start(maintenance::run, request);
-    return maintenance;
-  }
-
-  private static MaintenanceStatus awaitStage(NodeMaintenanceWorkflow maintenance, Stage stage, Duration atMost) {
-    return await()
-        .atMost(atMost)
-        .pollInterval(Duration.ofMillis(200))
-        // A query can time out while a workflow task is in flight on a busy machine; the next poll asks again.
-        .ignoreExceptionsInstanceOf(WorkflowServiceException.class)
-        .until(maintenance::status, s -> {
-          assertFalse(s.stage().isFinal() && s.stage() != stage, () -> "ended early: " + s);
-          return s.stage() == stage;
-        });
   }
 
   private static boolean hasDrainTaint(Node node) {

@@ -1,14 +1,24 @@
 package dev.runbook.worker;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import dev.runbook.activities.KubernetesClients;
 import dev.runbook.simulator.SimulatedCluster;
+import dev.runbook.workflows.NodeMaintenanceWorkflow;
+import dev.runbook.workflows.model.MaintenanceRequest;
+import dev.runbook.workflows.model.MaintenanceStatus;
+import dev.runbook.workflows.model.Stage;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowServiceException;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -64,6 +74,35 @@ public final class SimulatedWorld implements AutoCloseable {
   public SimulatedWorld startWorker() {
     worker = MaintenanceWorker.start(env.getWorkflowClient(), kube, WorkerConfig.defaults());
     return this;
+  }
+
+  /** Starts {@code maintenance-<node>} directly (no CLI, no controller), as {@code temporal workflow start} would. */
+  public NodeMaintenanceWorkflow startMaintenance(String node, String reason, Duration drainDeadline) {
+    MaintenanceRequest request = MaintenanceRequest.forNode(node, reason);
+    request.setDrainDeadline(drainDeadline);
+    NodeMaintenanceWorkflow maintenance =
+        temporal()
+            .newWorkflowStub(
+                NodeMaintenanceWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId(NodeMaintenanceWorkflow.workflowId(node))
+                    .setTaskQueue(NodeMaintenanceWorkflow.DEFAULT_TASK_QUEUE)
+                    .build());
+    WorkflowClient.start(maintenance::run, request);
+    return maintenance;
+  }
+
+  /** Polls the status query until the maintenance reaches {@code stage}; fails at once if it ends elsewhere. */
+  public static MaintenanceStatus awaitStage(NodeMaintenanceWorkflow maintenance, Stage stage, Duration atMost) {
+    return await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(200))
+        // A query can time out while a workflow task is in flight on a busy machine; the next poll asks again.
+        .ignoreExceptionsInstanceOf(WorkflowServiceException.class)
+        .until(maintenance::status, s -> {
+          assertFalse(s.stage().isFinal() && s.stage() != stage, () -> "ended early: " + s);
+          return s.stage() == stage;
+        });
   }
 
   public WorkflowClient temporal() {

@@ -8,7 +8,6 @@ import dev.runbook.activities.KubernetesClients;
 import dev.runbook.worker.SimulatedWorld;
 import dev.runbook.workflows.NodeMaintenanceWorkflow;
 import dev.runbook.workflows.model.EscalateRequest;
-import dev.runbook.workflows.model.MaintenanceRequest;
 import dev.runbook.workflows.model.MaintenanceResult;
 import dev.runbook.workflows.model.Stage;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
@@ -24,9 +23,6 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowServiceException;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.net.URI;
 import java.nio.file.Files;
@@ -198,35 +194,15 @@ class WorkerRbacIT {
   }
 
   private void runDemoMaintenance() throws Exception {
-    MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "rbac check");
-    request.setDrainDeadline(Duration.ofSeconds(15));
-    WorkflowClient client = env.getWorkflowClient();
-    NodeMaintenanceWorkflow maintenance =
-        client.newWorkflowStub(
-            NodeMaintenanceWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(NodeMaintenanceWorkflow.workflowId(NODE))
-                .setTaskQueue(NodeMaintenanceWorkflow.DEFAULT_TASK_QUEUE)
-                .build());
-    WorkflowClient.start(maintenance::run, request);
-    awaitStage(maintenance, Stage.DRAIN_BLOCKED); // the VM on a ReadWriteOnce disk cannot move
+    NodeMaintenanceWorkflow maintenance = world.startMaintenance(NODE, "rbac check", Duration.ofSeconds(15));
+    // the VM on a ReadWriteOnce disk cannot move
+    SimulatedWorld.awaitStage(maintenance, Stage.DRAIN_BLOCKED, Duration.ofSeconds(120));
     maintenance.escalate(new EscalateRequest(List.of(), "rbac check"));
-    awaitStage(maintenance, Stage.AWAITING_RESUME);
+    SimulatedWorld.awaitStage(maintenance, Stage.AWAITING_RESUME, Duration.ofSeconds(120));
     maintenance.resume();
     MaintenanceResult result =
-        client.newUntypedWorkflowStub(NodeMaintenanceWorkflow.workflowId(NODE)).getResult(90, TimeUnit.SECONDS, MaintenanceResult.class);
+        world.temporal().newUntypedWorkflowStub(NodeMaintenanceWorkflow.workflowId(NODE)).getResult(90, TimeUnit.SECONDS, MaintenanceResult.class);
     assertEquals(Stage.COMPLETED, result.stage());
-  }
-
-  private static void awaitStage(NodeMaintenanceWorkflow maintenance, Stage stage) {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .ignoreExceptionsInstanceOf(WorkflowServiceException.class)
-        .until(() -> maintenance.status().stage(), s -> {
-          assertTrue(s == stage || !s.isFinal(), "ended early in " + s);
-          return s == stage;
-        });
   }
 
   private KubernetesClient recording(Config config) {
