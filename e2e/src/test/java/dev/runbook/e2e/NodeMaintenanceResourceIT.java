@@ -152,6 +152,28 @@ class NodeMaintenanceResourceIT {
     assertTrue(stack.simReport().path("violations").isEmpty(), stack.simReport().toString());
   }
 
+  @Test
+  @DisplayName("kubectl delete while evictions and migrations are in flight stops the drain and gives the node back")
+  void deletingMidDrainRestoresTheNode() throws IOException {
+    Path cr = writeNodeMaintenance("worker-1-firmware", "worker-1", "firmware");
+    stack.kubectl("apply", "-f", cr.toString()).requireSuccess();
+    // worker-1 holds ten pods and five VMs: at --speed 1 several evictions and the live migration are still running
+    await("worker-1 draining, several pods to go")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> stack.kubectlJson("get", "nodemaintenances.nodemaintenance.medik8s.io", "worker-1-firmware"),
+            nm -> nm.path("status").path("pendingPods").size() >= 3);
+
+    String deleted = stack.kubectl("delete", "-f", cr.toString()).requireSuccess().stdout();
+    assertEquals("nodemaintenance.nodemaintenance.medik8s.io \"worker-1-firmware\" deleted", deleted.strip());
+    Checks.assertUntouchedNodeSpec(NodeView.of(stack, "worker-1"));
+    JsonNode closed =
+        E2eStack.readJson(
+            stack.temporal("workflow", "describe", "--workflow-id", "maintenance-worker-1", "-o", "json").requireSuccess().stdout());
+    assertEquals("WORKFLOW_EXECUTION_STATUS_COMPLETED", closed.path("workflowExecutionInfo").path("status").asText(), closed.toString());
+    assertTrue(stack.simReport().path("violations").isEmpty(), stack.simReport().toString());
+  }
+
   /** A NodeMaintenance of today's NMO group, as a file for kubectl. */
   private static Path writeNodeMaintenance(String name, String node, String reason) throws IOException {
     Path file = stack.dir.resolve(name + ".yaml");
