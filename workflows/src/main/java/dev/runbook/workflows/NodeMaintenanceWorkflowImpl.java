@@ -380,9 +380,10 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
 
   /**
    * Starts each pod's handler once an eviction slot is free for it, in the given order, and hands the slot over.
-   * A handler started early would be a workflow thread blocked on the semaphore, and the SDK wakes every blocked
-   * thread to re-check its condition on each workflow task: with 110 pods and 10 slots that was most of the drain's
-   * time (bench/README.md). Pods the options refuse take no slot until escalated, so they start at once.
+   * A handler started early would be a workflow thread blocked on the semaphore, taken from the worker's workflow
+   * thread pool (600 by default, shared by every maintenance it runs): one per pod exhausts it on large nodes, and
+   * each is woken on every workflow task to re-check its condition. Pods the options refuse take no slot until
+   * escalated, so they start at once.
    */
   private void dispatchPods(List<Pod> ordered, List<Promise<Void>> work) {
     for (Pod pod : ordered) {
