@@ -32,6 +32,11 @@ final class DrainProgress {
     String escalateReason;
     /** The cancellable wait (blocked eviction, migration) an escalation interrupts; null when not waiting. */
     CancellationScope waitScope;
+    /**
+     * The dispatcher acquired an eviction slot for this pod before starting its handler; the handler's first call
+     * that needs a slot takes it over instead of acquiring another.
+     */
+    boolean holdsEvictionSlot;
 
     Pod(PlannedPod plan) {
       this.ref = plan.ref();

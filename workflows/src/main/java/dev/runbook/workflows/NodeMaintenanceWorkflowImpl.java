@@ -85,6 +85,8 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   static final int LEASE_DURATION_SECONDS = 3600;
   /** Workflow.getVersion change id: pods whose chains decide the drain's length take the eviction slots first. */
   static final String LONGEST_CHAINS_FIRST = "longest-chains-first";
+  /** Workflow.getVersion change id: a pod's handler starts only once an eviction slot is free for it. */
+  static final String LAZY_POD_HANDLERS = "lazy-pod-handlers";
   /** A pod listed again after awaitPodsGone said it went: give the API's lists time to agree before acting. */
   private static final Duration RELISTED_PAUSE = Duration.ofSeconds(5);
   /** A blocked-eviction wait that returned still blocked (it should not): do not turn it into a hot loop. */
@@ -361,21 +363,57 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
 
   /** Acts on every pod of one pass in parallel; returns when each is gone or the pass failed. */
   private void runPass(List<Pod> todo) {
+    List<Pod> ordered = longestChainsFirst(todo);
     List<Promise<Void>> work = new ArrayList<>();
     runningPodHandlers += todo.size();
-    for (Pod pod : longestChainsFirst(todo)) {
-      work.add(
-          Async.procedure(
-              () -> {
-                try {
-                  handlePod(pod);
-                } finally {
-                  runningPodHandlers--;
-                }
-              }));
+    if (Workflow.getVersion(LAZY_POD_HANDLERS, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      for (Pod pod : ordered) {
+        work.add(startHandler(pod));
+      }
+    } else {
+      // awaitAll sees the handlers the dispatcher adds: the dispatcher's own promise stays open until it added all.
+      work.add(Async.procedure(() -> dispatchPods(ordered, work)));
     }
     work.add(Async.procedure(this::reapTerminatingPods));
     awaitAll(work);
+  }
+
+  /**
+   * Starts each pod's handler once an eviction slot is free for it, in the given order, and hands the slot over.
+   * A handler started early would be a workflow thread blocked on the semaphore, taken from the worker's workflow
+   * thread pool (600 by default, shared by every maintenance it runs): one per pod exhausts it on large nodes, and
+   * each is woken on every workflow task to re-check its condition. Pods the options refuse take no slot until
+   * escalated, so they start at once.
+   */
+  private void dispatchPods(List<Pod> ordered, List<Promise<Void>> work) {
+    for (Pod pod : ordered) {
+      if (pod.action() == PodAction.REFUSE) {
+        work.add(startHandler(pod));
+      }
+    }
+    for (Pod pod : ordered) {
+      if (pod.action() == PodAction.REFUSE) {
+        continue;
+      }
+      evictionSlots.acquire();
+      pod.holdsEvictionSlot = true;
+      work.add(startHandler(pod));
+    }
+  }
+
+  private Promise<Void> startHandler(Pod pod) {
+    return Async.procedure(
+        () -> {
+          try {
+            handlePod(pod);
+          } finally {
+            runningPodHandlers--;
+            if (pod.holdsEvictionSlot) {
+              pod.holdsEvictionSlot = false;
+              evictionSlots.release();
+            }
+          }
+        });
   }
 
   /**
@@ -418,6 +456,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     switch (pod.action()) {
       case DELETE_FINISHED -> {
         withEvictionSlot(
+            pod,
             () -> {
               drainActivities(QUICK, "delete finished pod " + pod.ref.key())
                   .deletePod(new DeletePodRequest(pod.ref, null, "finished pod (" + pod.plan.phase() + ")"));
@@ -441,7 +480,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     try {
       result =
           withEvictionSlot(
-              () -> drainActivities(QUICK, "evict " + pod.ref.key()).evictPod(evictionRequest(pod, false)));
+              pod, () -> drainActivities(QUICK, "evict " + pod.ref.key()).evictPod(evictionRequest(pod, false)));
     } catch (ActivityFailure failure) {
       if (isCancellation(failure)) {
         throw failure;
@@ -614,6 +653,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   private void forceDelete(Pod pod) {
     String reason = pod.escalateReason == null || pod.escalateReason.isBlank() ? "operator" : pod.escalateReason;
     withEvictionSlot(
+        pod,
         () -> {
           drainActivities(QUICK, "delete " + pod.ref.key() + " (escalated: " + reason + ")")
               .deletePod(new DeletePodRequest(pod.ref, request.getGracePeriodSeconds(), "escalated: " + reason));
@@ -930,8 +970,13 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     }
   }
 
-  private <T> T withEvictionSlot(Functions.Func<T> call) {
-    evictionSlots.acquire();
+  /** Runs an API call that counts against maxConcurrentEvictions; uses the slot the dispatcher gave the pod, if any. */
+  private <T> T withEvictionSlot(Pod pod, Functions.Func<T> call) {
+    if (pod.holdsEvictionSlot) {
+      pod.holdsEvictionSlot = false;
+    } else {
+      evictionSlots.acquire();
+    }
     try {
       return call.apply();
     } finally {

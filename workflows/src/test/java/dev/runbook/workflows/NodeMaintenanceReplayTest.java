@@ -37,4 +37,25 @@ class NodeMaintenanceReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/drain-blocked-escalated-before-longest-chains-first.json", NodeMaintenanceWorkflowImpl.class);
   }
+
+  @Test
+  @DisplayName("a happy-path run with one eviction slot, each pod's handler started when the slot frees, replays")
+  void happyPathWithOneSlotHistoryReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/happy-path-one-eviction-slot.json", NodeMaintenanceWorkflowImpl.class);
+  }
+
+  @Test
+  @DisplayName("a happy-path run recorded before lazy pod handlers still replays with every handler started at once")
+  void happyPathHistoryFromBeforeLazyPodHandlersReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/happy-path-before-lazy-pod-handlers.json", NodeMaintenanceWorkflowImpl.class);
+  }
+
+  @Test
+  @DisplayName("an escalated run recorded before lazy pod handlers still replays with every handler started at once")
+  void escalatedHistoryFromBeforeLazyPodHandlersReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/drain-blocked-escalated-before-lazy-pod-handlers.json", NodeMaintenanceWorkflowImpl.class);
+  }
 }

@@ -46,6 +46,14 @@ class RecordHistoriesTest {
   }
 
   @Test
+  @DisplayName("records the happy-path history with one eviction slot, every pod queued for it (opt-in)")
+  void recordHappyPathWithOneSlot(WorkflowClient client, WorkflowOptions options) throws Exception {
+    WorkflowOptions withId = options.toBuilder().setWorkflowId(NodeMaintenanceWorkflow.workflowId(NODE)).build();
+    Scenarios.happyPath(cluster, client, withId, 1);
+    write(client, withId, "happy-path-one-eviction-slot.json");
+  }
+
+  @Test
   @DisplayName("records the drain-blocked-then-escalated history (opt-in)")
   void recordEscalated(WorkflowClient client, WorkflowOptions options) throws Exception {
     WorkflowOptions withId = options.toBuilder().setWorkflowId(NodeMaintenanceWorkflow.workflowId(NODE)).build();

@@ -22,6 +22,12 @@ final class Scenarios {
 
   /** A pod of each kind, drained, then resumed by the operator. */
   static MaintenanceResult happyPath(FakeCluster cluster, WorkflowClient client, WorkflowOptions options) {
+    return happyPath(cluster, client, options, null);
+  }
+
+  /** The happy path with a given maxConcurrentEvictions (null: the default); with 1, every pod queues for its slot. */
+  static MaintenanceResult happyPath(
+      FakeCluster cluster, WorkflowClient client, WorkflowOptions options, Integer maxConcurrentEvictions) {
     cluster.addPod("default", "web-7f9c-abcde", PodAction.EVICT);
     cluster.addPod("default", "web-7f9c-fghij", PodAction.EVICT);
     cluster.addPod("kube-system", "node-exporter-x", PodAction.SKIP_DAEMONSET);
@@ -29,7 +35,9 @@ final class Scenarios {
     cluster
         .addPod("vms", "virt-launcher-fedora-1-abcde", PodAction.MIGRATE_VM)
         .withVm(FakeCluster.vm("vms", "fedora-1", "LiveMigrate", true));
-    NodeMaintenanceWorkflow maintenance = start(client, options, MaintenanceRequest.forNode(NODE, "firmware upgrade"));
+    MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "firmware upgrade");
+    request.setMaxConcurrentEvictions(maxConcurrentEvictions);
+    NodeMaintenanceWorkflow maintenance = start(client, options, request);
     awaitStage(maintenance, Stage.AWAITING_RESUME);
     maintenance.resume();
     return result(maintenance);
