@@ -18,6 +18,7 @@ import dev.runbook.workflows.model.Stage;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -36,11 +37,13 @@ import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +53,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +83,7 @@ public final class NodeMaintenanceController implements AutoCloseable {
   // Only for rate limiting and for not re-reading finished workflows: losing it costs one extra read per resource.
   private final Map<Key, Instant> lastMirrored = new HashMap<>();
   private final Map<Key, String> finishedRun = new HashMap<>();
-  private final Set<String> resumed = new java.util.HashSet<>();
+  private final Set<String> resumed = new HashSet<>();
 
   record Key(String group, String name) {
     @Override
@@ -263,7 +267,7 @@ public final class NodeMaintenanceController implements AutoCloseable {
     if (run.isEmpty()) {
       return;
     }
-    mirror(key, nm, run.get(), nodeChange.orElse(null), false);
+    mirror(key, nm, run.get(), nodeChange.orElse(null));
   }
 
   /** A deleted resource: end the maintenance ({@code resume}) and let the resource go once the node is restored. */
@@ -278,11 +282,11 @@ public final class NodeMaintenanceController implements AutoCloseable {
         stub(run.get().getExecution()).signal("resume");
         log.info("{}: deleted; sent resume to {}", key, run.get().getExecution().getWorkflowId());
       }
-      mirror(key, nm, run.get(), null, false);
+      mirror(key, nm, run.get(), null);
       return;
     }
     if (run.isPresent()) {
-      mirror(key, nm, run.get(), null, true);
+      mirror(key, nm, run.get(), null);
     }
     update(nm, r -> finalizersOf(r).remove(FINALIZER));
     log.info("{}: maintenance ended; finalizer removed", key);
@@ -406,17 +410,17 @@ public final class NodeMaintenanceController implements AutoCloseable {
   // ---- status
 
   /**
-   * Copies the workflow's status into the resource: a running workflow at most once per interval (unless
-   * {@code now}), a closed one once.
+   * Copies the workflow's status into the resource: a running workflow's at most once per interval, a closed one's
+   * once (again only if {@code refusal}, a refused change of the resource, must be shown).
    */
-  private void mirror(Key key, GenericKubernetesResource nm, WorkflowExecutionDescription run, String refusal, boolean now) {
+  private void mirror(Key key, GenericKubernetesResource nm, WorkflowExecutionDescription run, String refusal) {
     String runId = run.getExecution().getRunId();
     if (!running(run) && runId.equals(finishedRun.get(key)) && refusal == null) {
       return;
     }
     Instant at = clock.instant();
     Instant last = lastMirrored.get(key);
-    if (running(run) && !now && last != null && at.isBefore(last.plus(config.statusInterval()))) {
+    if (running(run) && last != null && at.isBefore(last.plus(config.statusInterval()))) {
       return;
     }
     WorkflowStub stub = stub(run.getExecution());
@@ -472,9 +476,9 @@ public final class NodeMaintenanceController implements AutoCloseable {
     Throwable t = failure;
     String message = failure.getMessage();
     while (t != null) {
-      if (t instanceof io.temporal.failure.ApplicationFailure app) {
+      if (t instanceof ApplicationFailure app) {
         message = app.getOriginalMessage();
-      } else if (t instanceof io.temporal.failure.TemporalFailure tf && tf.getOriginalMessage() != null
+      } else if (t instanceof TemporalFailure tf && tf.getOriginalMessage() != null
           && !tf.getOriginalMessage().isEmpty()) {
         message = tf.getOriginalMessage();
       }
@@ -560,7 +564,7 @@ public final class NodeMaintenanceController implements AutoCloseable {
   // ---- the cluster
 
   private GenericKubernetesResource update(
-      GenericKubernetesResource nm, java.util.function.Consumer<GenericKubernetesResource> change) {
+      GenericKubernetesResource nm, Consumer<GenericKubernetesResource> change) {
     String group = NodeMaintenanceResources.group(nm);
     // From the server, not the cache: the update carries its resourceVersion, so a concurrent change is a conflict
     // (retried on the next tick) rather than lost.
@@ -572,7 +576,7 @@ public final class NodeMaintenanceController implements AutoCloseable {
     return kube.genericKubernetesResources(NodeMaintenanceResources.context(group)).resource(fresh).update();
   }
 
-  private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(String group, String name) {
+  private Resource<GenericKubernetesResource> resource(String group, String name) {
     return kube.genericKubernetesResources(NodeMaintenanceResources.context(group)).withName(name);
   }
 
@@ -610,9 +614,5 @@ public final class NodeMaintenanceController implements AutoCloseable {
   public void close() {
     loop.shutdownNow();
     informers.values().forEach(SharedIndexInformer::stop);
-  }
-
-  Duration statusInterval() {
-    return config.statusInterval();
   }
 }
