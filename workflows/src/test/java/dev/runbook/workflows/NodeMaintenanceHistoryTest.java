@@ -35,10 +35,7 @@ class NodeMaintenanceHistoryTest {
 
   @RegisterExtension
   final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(
-              NodeMaintenanceWorkflowImpl.implementationOptions(), NodeMaintenanceWorkflowImpl.class)
-          .setActivityImplementations(cluster)
+      Scenarios.workflowOn(cluster)
           .build();
 
   private WorkflowClient client;

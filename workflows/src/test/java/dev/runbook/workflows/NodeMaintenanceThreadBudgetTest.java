@@ -31,10 +31,7 @@ class NodeMaintenanceThreadBudgetTest {
 
   @RegisterExtension
   final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(
-              NodeMaintenanceWorkflowImpl.implementationOptions(), NodeMaintenanceWorkflowImpl.class)
-          .setActivityImplementations(cluster)
+      Scenarios.workflowOn(cluster)
           .setWorkerFactoryOptions(
               WorkerFactoryOptions.newBuilder().setMaxWorkflowThreadCount(THREADS).setWorkflowCacheSize(1).build())
           .build();

@@ -58,10 +58,7 @@ class NodeMaintenanceWorkflowTest {
 
   @RegisterExtension
   final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(
-              NodeMaintenanceWorkflowImpl.implementationOptions(), NodeMaintenanceWorkflowImpl.class)
-          .setActivityImplementations(cluster)
+      Scenarios.workflowOn(cluster)
           .build();
 
   private TestWorkflowEnvironment env;

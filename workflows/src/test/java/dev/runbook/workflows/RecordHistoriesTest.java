@@ -26,10 +26,7 @@ class RecordHistoriesTest {
 
   @RegisterExtension
   final TestWorkflowExtension temporal =
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(
-              NodeMaintenanceWorkflowImpl.implementationOptions(), NodeMaintenanceWorkflowImpl.class)
-          .setActivityImplementations(cluster)
+      Scenarios.workflowOn(cluster)
           .build();
 
   @AfterEach

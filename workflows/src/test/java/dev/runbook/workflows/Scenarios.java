@@ -11,6 +11,7 @@ import dev.runbook.workflows.model.Stage;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestWorkflowExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,14 @@ final class Scenarios {
   private Scenarios() {}
 
   /** A pod of each kind, drained, then resumed by the operator. */
+  /** The workflow as the worker registers it, its activities answered by {@code cluster}; add options, then build. */
+  static TestWorkflowExtension.Builder workflowOn(FakeCluster cluster) {
+    return TestWorkflowExtension.newBuilder()
+        .registerWorkflowImplementationTypes(
+            NodeMaintenanceWorkflowImpl.implementationOptions(), NodeMaintenanceWorkflowImpl.class)
+        .setActivityImplementations(cluster);
+  }
+
   static MaintenanceResult happyPath(FakeCluster cluster, WorkflowClient client, WorkflowOptions options) {
     return happyPath(cluster, client, options, null);
   }
