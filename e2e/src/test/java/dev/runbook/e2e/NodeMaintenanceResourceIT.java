@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,11 +109,9 @@ class NodeMaintenanceResourceIT {
     Path cr = writeNodeMaintenance("typo", "node-1.example.com", "Node maintenance");
     stack.kubectl("apply", "-f", cr.toString()).requireSuccess();
     JsonNode refused =
-        await("phase: Failed")
-            .atMost(Duration.ofSeconds(30))
-            .pollInterval(Duration.ofMillis(300))
-            .until(() -> stack.kubectlJson("get", "nodemaintenances.nodemaintenance.medik8s.io", "typo"),
-                nm -> "Failed".equals(nm.path("status").path("phase").asText()));
+        awaitNodeMaintenance(
+            "typo", "phase: Failed", 30,
+            nm -> "Failed".equals(nm.path("status").path("phase").asText()));
     assertContainsAll(refused.path("status").path("lastError").asText(), "node \"node-1.example.com\" not found", "kubectl get nodes");
     assertTrue(refused.path("metadata").path("finalizers").isMissingNode() || refused.path("metadata").path("finalizers").isEmpty());
     assertEquals(1, stack.temporal("workflow", "describe", "--workflow-id", "maintenance-node-1.example.com").exitCode(), "no workflow was started");
@@ -125,22 +124,18 @@ class NodeMaintenanceResourceIT {
     Path cr = writeNodeMaintenance("worker-3-kernel", "worker-3", "kernel update");
     stack.kubectl("apply", "-f", cr.toString()).requireSuccess();
     JsonNode draining =
-        await("worker-3 draining")
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(200))
-            .until(() -> stack.kubectlJson("get", "nodemaintenances.nodemaintenance.medik8s.io", "worker-3-kernel"),
-                nm -> nm.path("status").path("pendingPods").size() > 0);
+        awaitNodeMaintenance(
+            "worker-3-kernel", "worker-3 draining", 60,
+            nm -> nm.path("status").path("pendingPods").size() > 0);
     String runId = draining.path("metadata").path("annotations").path("nodemaintenance.runbook.dev/run-id").asText();
     assertTrue(!runId.isEmpty(), draining.toString());
 
     stack.killWorkerHard();
     stack.startWorker();
 
-    await("worker-3 drained by the next worker")
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(500))
-        .until(() -> stack.kubectlJson("get", "nodemaintenances.nodemaintenance.medik8s.io", "worker-3-kernel"),
-            nm -> "Succeeded".equals(nm.path("status").path("phase").asText()));
+    awaitNodeMaintenance(
+        "worker-3-kernel", "worker-3 drained by the next worker", 90,
+        nm -> "Succeeded".equals(nm.path("status").path("phase").asText()));
     String runs =
         stack.temporal("workflow", "list", "--query", "WorkflowId = 'maintenance-worker-3'", "-o", "json").requireSuccess().stdout();
     JsonNode list = E2eStack.readJson(runs.isBlank() ? "[]" : runs);
@@ -158,11 +153,9 @@ class NodeMaintenanceResourceIT {
     Path cr = writeNodeMaintenance("worker-1-firmware", "worker-1", "firmware");
     stack.kubectl("apply", "-f", cr.toString()).requireSuccess();
     // worker-1 holds ten pods and five VMs: at --speed 1 several evictions and the live migration are still running
-    await("worker-1 draining, several pods to go")
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> stack.kubectlJson("get", "nodemaintenances.nodemaintenance.medik8s.io", "worker-1-firmware"),
-            nm -> nm.path("status").path("pendingPods").size() >= 3);
+    awaitNodeMaintenance(
+        "worker-1-firmware", "worker-1 draining, several pods to go", 60,
+        nm -> nm.path("status").path("pendingPods").size() >= 3);
 
     String deleted = stack.kubectl("delete", "-f", cr.toString()).requireSuccess().stdout();
     assertEquals("nodemaintenance.nodemaintenance.medik8s.io \"worker-1-firmware\" deleted", deleted.strip());
@@ -172,6 +165,14 @@ class NodeMaintenanceResourceIT {
             stack.temporal("workflow", "describe", "--workflow-id", "maintenance-worker-1", "-o", "json").requireSuccess().stdout());
     assertEquals("WORKFLOW_EXECUTION_STATUS_COMPLETED", closed.path("workflowExecutionInfo").path("status").asText(), closed.toString());
     assertTrue(stack.simReport().path("violations").isEmpty(), stack.simReport().toString());
+  }
+
+  /** Polls {@code kubectl get} of a medik8s-group NodeMaintenance until {@code condition} holds; returns it as JSON. */
+  private static JsonNode awaitNodeMaintenance(String name, String what, int seconds, Predicate<JsonNode> condition) {
+    return await(what)
+        .atMost(Duration.ofSeconds(seconds))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> stack.kubectlJson("get", "nodemaintenances.nodemaintenance.medik8s.io", name), condition);
   }
 
   /** A NodeMaintenance of today's NMO group, as a file for kubectl. */
