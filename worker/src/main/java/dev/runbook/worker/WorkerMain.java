@@ -10,6 +10,8 @@ import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -45,6 +47,8 @@ public final class WorkerMain {
       log.error("cannot read the Temporal client configuration (TEMPORAL_* variables, TEMPORAL_CONFIG_FILE): {}", e.getMessage());
       return 2;
     }
+    // Everything opened so far, closed in reverse order on a failed start and on shutdown.
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
     WorkflowServiceStubs service;
     try {
       service = TemporalConnection.connect(profile, CONNECT_TIMEOUT);
@@ -55,68 +59,48 @@ public final class WorkerMain {
           e.getMessage());
       return 3;
     }
+    opened.push(service::shutdown);
     KubernetesClients kube;
     try {
       kube = KubernetesClients.fromEnvironment();
     } catch (RuntimeException e) {
       log.error("cannot configure the Kubernetes client (KUBECONFIG, ~/.kube/config, in-cluster service account): {}", e.getMessage());
-      service.shutdown();
-      return 4;
+      return closeAll(opened, 4);
     }
+    opened.push(kube);
     try {
       kube.checkReachable();
     } catch (IllegalStateException e) {
       log.error("{}; point KUBECONFIG at your cluster, or start the simulated one with `runbook sim`", e.getMessage());
-      kube.close();
-      service.shutdown();
-      return 4;
+      return closeAll(opened, 4);
     }
-    NodeMaintenanceWebhook webhook = null;
     if (webhookConfig.enabled()) {
       try {
         // The client without retries: the API server gives the webhook seconds, not fabric8's backoff.
-        webhook = NodeMaintenanceWebhook.start(kube.evictionClient(), webhookConfig);
+        opened.push(NodeMaintenanceWebhook.start(kube.evictionClient(), webhookConfig));
       } catch (RuntimeException e) {
         log.error("cannot serve the NodeMaintenance webhook: {}", e.getMessage());
-        kube.close();
-        service.shutdown();
-        return 2;
+        return closeAll(opened, 2);
       }
     }
-    NodeMaintenanceWebhook startedWebhook = webhook;
     WorkflowClient client = WorkflowClient.newInstance(service, profile.toWorkflowClientOptions());
-    MaintenanceWorker worker = MaintenanceWorker.start(client, kube, config);
-    NodeMaintenanceController controller = null;
+    opened.push(MaintenanceWorker.start(client, kube, config));
     if (controllerConfig.enabled()) {
       try {
-        controller = NodeMaintenanceController.start(kube.client(), client, config.taskQueue(), controllerConfig);
+        opened.push(NodeMaintenanceController.start(kube.client(), client, config.taskQueue(), controllerConfig));
       } catch (RuntimeException e) {
         log.error("cannot start the NodeMaintenance controller: {}", TemporalConnection.rootMessage(e));
-        if (startedWebhook != null) {
-          startedWebhook.close();
-        }
-        worker.close();
-        kube.close();
-        service.shutdown();
-        return 4;
+        return closeAll(opened, 4);
       }
     }
-    NodeMaintenanceController startedController = controller;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   log.info("stopping: no new tasks; waiting up to {} for running activities", config.shutdownGrace());
-                  if (startedController != null) {
-                    startedController.close();
-                  }
-                  if (startedWebhook != null) {
-                    startedWebhook.close();
-                  }
-                  worker.close();
-                  kube.close();
-                  service.shutdown();
+                  // newest first: the controller, the worker (within its grace period), the webhook, the connections
+                  closeAll(opened, 0);
                   stopped.countDown();
                 },
                 "worker-shutdown"));
@@ -126,5 +110,17 @@ public final class WorkerMain {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** Closes what was opened, newest first, each even if another fails; returns {@code exitCode}. */
+  private static int closeAll(Deque<AutoCloseable> opened, int exitCode) {
+    while (!opened.isEmpty()) {
+      try {
+        opened.pop().close();
+      } catch (Exception e) {
+        log.warn("while stopping: {}", e.getMessage());
+      }
+    }
+    return exitCode;
   }
 }

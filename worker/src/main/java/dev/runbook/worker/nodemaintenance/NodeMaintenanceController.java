@@ -187,7 +187,9 @@ public final class NodeMaintenanceController implements AutoCloseable {
   }
 
   private void tick() {
-    informers.forEach((group, informer) -> informer.getStore().list().forEach(nm -> enqueue(new Key(group, nm.getMetadata().getName()))));
+    informers.forEach(
+        (group, informer) ->
+            informer.getStore().list().forEach(nm -> enqueue(new Key(group, nm.getMetadata().getName()))));
   }
 
   // ---- reconciliation
