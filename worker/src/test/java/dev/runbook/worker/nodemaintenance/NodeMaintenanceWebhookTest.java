@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -250,31 +253,18 @@ class NodeMaintenanceWebhookTest {
     assertEquals("ok", answer.body());
   }
 
-  @Test
-  @DisplayName("a PKCS#1 RSA key (cert-manager's default encoding, service-ca's format) is served too")
-  void servesAPkcs1Key() throws Exception {
-    Path dir = tmp.resolve("pkcs1");
-    X509Certificate cert = TestCertificates.issue(dir, "runbook-webhook-pkcs1", TestCertificates.KeyFormat.PKCS1);
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = TestCertificates.KeyFormat.class, names = {"PKCS1", "EC"})
+  @DisplayName("PKCS#1 RSA keys (service-ca's format) and ECDSA keys (cert-manager's ECDSA) are served too")
+  void servesOtherKeyFormats(TestCertificates.KeyFormat format) throws Exception {
+    String name = format.name().toLowerCase(Locale.ROOT);
+    Path dir = tmp.resolve(name);
+    X509Certificate cert = TestCertificates.issue(dir, "runbook-webhook-" + name, format);
 
-    try (NodeMaintenanceWebhook pkcs1 = NodeMaintenanceWebhook.start(client, WebhookConfig.on(0, dir))) {
+    try (NodeMaintenanceWebhook other = NodeMaintenanceWebhook.start(client, WebhookConfig.on(0, dir))) {
       HttpResponse<String> answer =
           TestCertificates.clientTrusting(cert)
-              .send(request(pkcs1, NodeMaintenanceWebhook.HEALTH_PATH).GET().build(), HttpResponse.BodyHandlers.ofString());
-
-      assertEquals(200, answer.statusCode());
-    }
-  }
-
-  @Test
-  @DisplayName("an ECDSA key (cert-manager's algorithm: ECDSA) is served too")
-  void servesAnEcKey() throws Exception {
-    Path dir = tmp.resolve("ec");
-    X509Certificate cert = TestCertificates.issue(dir, "runbook-webhook-ec", TestCertificates.KeyFormat.EC);
-
-    try (NodeMaintenanceWebhook ec = NodeMaintenanceWebhook.start(client, WebhookConfig.on(0, dir))) {
-      HttpResponse<String> answer =
-          TestCertificates.clientTrusting(cert)
-              .send(request(ec, NodeMaintenanceWebhook.HEALTH_PATH).GET().build(), HttpResponse.BodyHandlers.ofString());
+              .send(request(other, NodeMaintenanceWebhook.HEALTH_PATH).GET().build(), HttpResponse.BodyHandlers.ofString());
 
       assertEquals(200, answer.statusCode());
       assertEquals(cert, answer.sslSession().orElseThrow().getPeerCertificates()[0]);
