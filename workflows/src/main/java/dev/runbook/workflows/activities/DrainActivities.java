@@ -10,6 +10,9 @@ public interface DrainActivities {
 
   EvictionResult evictPod(EvictionRequest request);
 
+  /** One attempt per pod, in parallel up to the request's parallelism; a failed attempt is reported, not thrown. */
+  EvictionBatchResult evictPods(EvictionBatchRequest request);
+
   void deletePod(DeletePodRequest request);
 
   /** Heartbeats the remaining pods; resumes from its heartbeat details after a retry. */
