@@ -14,6 +14,9 @@ import dev.runbook.workflows.activities.DeletePodRequest;
 import dev.runbook.workflows.activities.DrainActivities;
 import dev.runbook.workflows.activities.DrainPlan;
 import dev.runbook.workflows.activities.DrainPlanRequest;
+import dev.runbook.workflows.activities.EvictionBatchRequest;
+import dev.runbook.workflows.activities.EvictionBatchResult;
+import dev.runbook.workflows.activities.EvictionBatchResult.PodEviction;
 import dev.runbook.workflows.activities.EvictionOutcome;
 import dev.runbook.workflows.activities.EvictionRequest;
 import dev.runbook.workflows.activities.EvictionResult;
@@ -60,7 +63,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -87,11 +92,25 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   static final String LONGEST_CHAINS_FIRST = "longest-chains-first";
   /** Workflow.getVersion change id: a pod's handler starts only once an eviction slot is free for it. */
   static final String LAZY_POD_HANDLERS = "lazy-pod-handlers";
+  /**
+   * Workflow.getVersion change id: one evictPods activity tries every pod of a pass, and the waits for a blocked
+   * eviction or a migration also wait (briefly) for their pod to go.
+   */
+  static final String BATCHED_EVICTIONS = "batched-evictions";
+  /** The most pods one evictPods activity takes: keeps its input and result far below Temporal's payload limit. */
+  static final int EVICTION_BATCH_SIZE = 250;
+  /**
+   * How long a blocked eviction, once accepted, or a finished migration waits for its pod to go before it reports
+   * (the pod then shows TERMINATING and the pods-gone wait takes it over). Most pods go within it, and then cost no
+   * awaitPodsGone of their own (6 history events). Meanwhile the status still shows the pod BLOCKED or MIGRATING.
+   */
+  static final int AWAIT_GONE_SECONDS = 5;
   /** A pod listed again after awaitPodsGone said it went: give the API's lists time to agree before acting. */
   private static final Duration RELISTED_PAUSE = Duration.ofSeconds(5);
   /** A blocked-eviction wait that returned still blocked (it should not): do not turn it into a hot loop. */
   private static final Duration STILL_BLOCKED_PAUSE = Duration.ofSeconds(10);
   private static final int BLOCKERS_IN_DETAILS = 10;
+  private static final int BATCH_PODS_IN_SUMMARY = 5;
   private static final Duration MIGRATION_RETRY_PAUSE = Duration.ofSeconds(10);
   private static final Duration MIGRATION_RETRY_MAX_PAUSE = Duration.ofMinutes(5);
 
@@ -130,6 +149,8 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   private DrainPlan firstPlan;
   private WorkflowSemaphore evictionSlots;
   private int runningPodHandlers;
+  /** This run evicts through evictPods (BATCHED_EVICTIONS); false for runs started before. */
+  private boolean batchedEvictions;
   private Long drainDeadlineMillis;
   /** Bumped by every deadline change, so the deadline watcher starts a new timer. */
   private int deadlineGeneration;
@@ -370,6 +391,9 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
       for (Pod pod : ordered) {
         work.add(startHandler(pod));
       }
+    } else if (Workflow.getVersion(BATCHED_EVICTIONS, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION) {
+      batchedEvictions = true;
+      work.add(Async.procedure(() -> evictInBatches(ordered, work)));
     } else {
       // awaitAll sees the handlers the dispatcher adds: the dispatcher's own promise stays open until it added all.
       work.add(Async.procedure(() -> dispatchPods(ordered, work)));
@@ -401,11 +425,118 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     }
   }
 
+  /**
+   * The pass's evictions in evictPods activities, each pod's own follow-up (a blocked eviction's wait, a migration)
+   * in a handler of its own. Refused pods show their blocker at once; finished pods are deleted afterwards through
+   * the eviction slots, as before. Each pod counts as running until the batch answered for it, so the pods-gone
+   * wait batches every pod the batch evicted into one call.
+   */
+  private void evictInBatches(List<Pod> ordered, List<Promise<Void>> work) {
+    List<Pod> batch = new ArrayList<>();
+    for (Pod pod : ordered) {
+      if (pod.action() == PodAction.REFUSE) {
+        work.add(startHandler(pod));
+      } else if (pod.action() != PodAction.DELETE_FINISHED) {
+        batch.add(pod);
+      }
+    }
+    for (int from = 0; from < batch.size(); from += EVICTION_BATCH_SIZE) {
+      evictBatch(batch.subList(from, Math.min(batch.size(), from + EVICTION_BATCH_SIZE)), work);
+    }
+    for (Pod pod : ordered) {
+      if (pod.action() == PodAction.DELETE_FINISHED) {
+        evictionSlots.acquire();
+        pod.holdsEvictionSlot = true;
+        work.add(startHandler(pod));
+      }
+    }
+  }
+
+  private void evictBatch(List<Pod> pods, List<Promise<Void>> work) {
+    Map<PodRef, Pod> byRef = new LinkedHashMap<>();
+    for (Pod pod : pods) {
+      pod.state = PodState.EVICTING;
+      byRef.put(pod.ref, pod);
+    }
+    touch();
+    EvictionBatchResult result;
+    try {
+      result =
+          drainActivities(QUICK, batchSummary(pods))
+              .evictPods(
+                  new EvictionBatchRequest(
+                      nodeName,
+                      List.copyOf(byRef.keySet()),
+                      request.getGracePeriodSeconds(),
+                      request.maxConcurrentEvictions()));
+    } catch (ActivityFailure failure) {
+      if (isCancellation(failure)) {
+        throw failure;
+      }
+      // Per-pod failures come back in the result; a failed batch falls back to one eviction activity per pod.
+      log.warn("batch eviction on node {} failed, evicting pod by pod: {}", nodeName, message(failure));
+      for (Pod pod : pods) {
+        work.add(startHandler(pod, () -> evict(pod)));
+      }
+      return;
+    }
+    for (PodEviction eviction : result.evictions()) {
+      Pod pod = byRef.remove(eviction.pod());
+      if (pod != null) {
+        followBatched(pod, eviction, work);
+      }
+    }
+    for (Pod pod : byRef.values()) { // not answered for: should not happen; evict it on its own
+      work.add(startHandler(pod, () -> evict(pod)));
+    }
+    touch();
+  }
+
+  /** Names the first pods: the Web UI shows the summary in the timeline, the input has them all. */
+  private static String batchSummary(List<Pod> pods) {
+    String named = pods.stream().limit(BATCH_PODS_IN_SUMMARY).map(p -> p.ref.key()).collect(Collectors.joining(", "));
+    int more = pods.size() - BATCH_PODS_IN_SUMMARY;
+    return "evict " + pods.size() + " pod(s): " + named + (more > 0 ? " and " + more + " more" : "");
+  }
+
+  private void followBatched(Pod pod, PodEviction eviction, List<Promise<Void>> work) {
+    EvictionResult result = eviction.result();
+    if (result == null && eviction.retryable()) {
+      work.add(startHandler(pod, () -> evict(pod))); // its own activity, retried by Temporal
+    } else if (result == null) {
+      Blocker blocker =
+          new Blocker(
+              pod.ref.key(),
+              BlockerKind.EVICTION_ERROR,
+              "eviction failed: " + eviction.error() + "; escalate to delete the pod",
+              null,
+              null,
+              pod.vmKey(),
+              0);
+      block(pod, blocker);
+      work.add(startHandler(pod, () -> awaitEscalation(pod)));
+    } else if (result.outcome() == EvictionOutcome.EVICTED
+        || result.outcome() == EvictionOutcome.EVICTED_AND_GONE
+        || result.outcome() == EvictionOutcome.ALREADY_GONE) {
+      followOutcome(pod, result); // no waiting: no handler of its own
+      runningPodHandlers--;
+    } else {
+      if (result.outcome() == EvictionOutcome.BLOCKED) {
+        block(pod, result.blocker()); // shown before the wait's handler first runs
+      }
+      work.add(startHandler(pod, () -> followOutcome(pod, result)));
+    }
+  }
+
   private Promise<Void> startHandler(Pod pod) {
+    return startHandler(pod, () -> handlePod(pod));
+  }
+
+  private Promise<Void> startHandler(Pod pod, Functions.Proc handler) {
     return Async.procedure(
         () -> {
           try {
-            handlePod(pod);
+            handler.apply();
           } finally {
             runningPodHandlers--;
             if (pod.holdsEvictionSlot) {
@@ -495,6 +626,10 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   private void followOutcome(Pod pod, EvictionResult result) {
     switch (result.outcome()) {
       case EVICTED -> evicted(pod);
+      case EVICTED_AND_GONE -> {
+        evicted(pod);
+        gone(pod, "evicted");
+      }
       case ALREADY_GONE -> gone(pod, "already gone");
       case EVACUATION_STARTED -> followMigration(pod);
       case BLOCKED -> {
@@ -551,6 +686,10 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     String vmKey = pod.vmKey() != null ? pod.vmKey() : pod.ref.key();
     String vmi = pod.plan.vm() != null ? pod.plan.vm().vmiName() : pod.ref.name();
     String vmNamespace = pod.plan.vm() != null ? pod.plan.vm().namespace() : pod.ref.namespace();
+    MigrationRequest migration =
+        batchedEvictions
+            ? new MigrationRequest(vmNamespace, vmi, nodeName, true, pod.ref, AWAIT_GONE_SECONDS)
+            : new MigrationRequest(vmNamespace, vmi, nodeName, true);
     int failuresInARow = 0;
     while (true) {
       String summary =
@@ -561,7 +700,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
           escalatable(
               pod,
               () ->
-                  vmActivities(summary).awaitMigration(new MigrationRequest(vmNamespace, vmi, nodeName, true)));
+                  vmActivities(summary).awaitMigration(migration));
       if (result == null) {
         return;
       }
@@ -575,6 +714,9 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
             vm.detail = "runs on " + result.targetNode();
           }
           terminating(pod, "VM migrated to " + result.targetNode());
+          if (result.sourcePodGone()) {
+            gone(pod, "VM migrated to " + result.targetNode());
+          }
           return;
         }
         case VMI_GONE -> {
@@ -1014,7 +1156,8 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   }
 
   private EvictionRequest evictionRequest(Pod pod, boolean waitWhileBlocked) {
-    return new EvictionRequest(pod.ref, nodeName, request.getGracePeriodSeconds(), waitWhileBlocked);
+    int awaitGone = waitWhileBlocked && batchedEvictions ? AWAIT_GONE_SECONDS : 0;
+    return new EvictionRequest(pod.ref, nodeName, request.getGracePeriodSeconds(), waitWhileBlocked, awaitGone);
   }
 
   private LeaseRequest leaseRequest() {

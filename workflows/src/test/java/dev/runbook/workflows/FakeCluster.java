@@ -8,6 +8,8 @@ import dev.runbook.workflows.activities.DeletePodRequest;
 import dev.runbook.workflows.activities.DrainActivities;
 import dev.runbook.workflows.activities.DrainPlan;
 import dev.runbook.workflows.activities.DrainPlanRequest;
+import dev.runbook.workflows.activities.EvictionBatchRequest;
+import dev.runbook.workflows.activities.EvictionBatchResult;
 import dev.runbook.workflows.activities.EvictionOutcome;
 import dev.runbook.workflows.activities.EvictionRequest;
 import dev.runbook.workflows.activities.EvictionResult;
@@ -226,12 +228,12 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
       throw ApplicationFailure.newFailure("the API server is unavailable (503)", Failures.API_UNAVAILABLE);
     }
     if (!request.waitWhileBlocked()) {
-      return tryEvict(request.pod());
+      return goneWithin(request, tryEvict(request.pod()));
     }
     while (true) {
       EvictionResult result = tryEvict(request.pod());
       if (result.outcome() != EvictionOutcome.BLOCKED || !request.waitWhileBlocked()) {
-        return result;
+        return goneWithin(request, result);
       }
       Activity.getExecutionContext().heartbeat(result.blocker().message());
       if (closed) {
@@ -239,6 +241,32 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
       }
       pause();
     }
+  }
+
+  /** Each pod is logged as one {@code evictPod} attempt, as the real batch makes one attempt per pod. */
+  @Override
+  public EvictionBatchResult evictPods(EvictionBatchRequest request) {
+    calls.add("batch of " + request.pods().size() + " evictions, parallelism " + request.parallelism());
+    List<EvictionBatchResult.PodEviction> results = new ArrayList<>();
+    for (PodRef ref : request.pods()) {
+      calls.add("evictPod " + ref.key());
+      if (evictionOutages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        results.add(new EvictionBatchResult.PodEviction(ref, null, "the API server is unavailable (503)", true));
+      } else {
+        results.add(new EvictionBatchResult.PodEviction(ref, tryEvict(ref), null, false));
+      }
+    }
+    return new EvictionBatchResult(results);
+  }
+
+  /** Evicted pods leave at once here, unless stuck terminating. */
+  private synchronized EvictionResult goneWithin(EvictionRequest request, EvictionResult result) {
+    if (request.awaitGoneSeconds() > 0
+        && result.outcome() == EvictionOutcome.EVICTED
+        && !pods.containsKey(request.pod().key())) {
+      return new EvictionResult(EvictionOutcome.EVICTED_AND_GONE, null);
+    }
+    return result;
   }
 
   private synchronized EvictionResult tryEvict(PodRef ref) {
@@ -325,7 +353,8 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
           MigrationResult.Outcome.MIGRATION_FAILED, null, "migration-1", "target pod failed to start", 1);
     }
     pods.values().removeIf(p -> p.vm != null && p.vm.vmiName().equals(request.vmiName()));
-    return new MigrationResult(MigrationResult.Outcome.MIGRATED, "worker-2", "migration-2", null, 0);
+    boolean sourceGone = request.sourcePod() != null && request.awaitSourceGoneSeconds() > 0;
+    return new MigrationResult(MigrationResult.Outcome.MIGRATED, "worker-2", "migration-2", null, 0, sourceGone);
   }
 
   @Override

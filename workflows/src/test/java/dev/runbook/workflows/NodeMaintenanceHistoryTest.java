@@ -1,12 +1,16 @@
 package dev.runbook.workflows;
 
 import static dev.runbook.workflows.FakeCluster.NODE;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.runbook.workflows.activities.EvictionBatchRequest;
 import dev.runbook.workflows.activities.PodAction;
 import dev.runbook.workflows.model.MaintenanceRequest;
 import dev.runbook.workflows.model.MaintenanceResult;
+import dev.runbook.workflows.model.PodRef;
+import dev.runbook.workflows.model.PodState;
 import dev.runbook.workflows.model.Stage;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -53,29 +57,53 @@ class NodeMaintenanceHistoryTest {
   }
 
   @Test
-  @DisplayName("each pod's eviction and each VM's migration is one activity whose summary names it")
-  void oneSummarisedActivityPerPod() {
+  @DisplayName("the pods are evicted by one activity that names each of them, each VM's migration by one of its own")
+  void oneBatchNamesEveryPodAndOneActivityPerMigration() {
     List<HistoryEvent> history = drainManyPods();
     List<String> summaries = scheduledSummaries(history);
 
+    List<String> batch = batchInput(history);
     for (int i = 0; i < PLAIN_PODS; i++) {
-      assertEquals(1, count(summaries, "evict default/web-" + i), "evict default/web-" + i + " in " + summaries);
+      assertTrue(batch.contains("default/web-" + i), batch.toString());
     }
+    assertEquals(PLAIN_PODS + VM_PODS, batch.size(), batch.toString());
+    assertEquals(1, summaries.stream().filter(s -> s.startsWith("evict ")).count(), summaries.toString());
+    assertTrue(
+        summaries.contains("evict 27 pod(s): vms/virt-launcher-vm-0, vms/virt-launcher-vm-1, vms/virt-launcher-vm-2,"
+            + " default/web-0, default/web-1 and 22 more"),
+        summaries.toString());
     for (int i = 0; i < VM_PODS; i++) {
-      assertEquals(1, count(summaries, "evict vms/virt-launcher-vm-" + i), summaries.toString());
       assertEquals(1, count(summaries, "migrate vm vms/vm-" + i), summaries.toString());
     }
   }
 
   @Test
-  @DisplayName("VM evacuations take the eviction slots before ordinary pods listed ahead of them in the plan")
+  @DisplayName("VM evacuations come first in the batch, before ordinary pods listed ahead of them in the plan")
   void longestChainsStartFirst() {
-    List<String> summaries = scheduledSummaries(drainManyPods());
+    List<String> batch = batchInput(drainManyPods());
 
-    int firstVm = indexOfFirst(summaries, "evict vms/virt-launcher-vm-");
-    int firstPlain = indexOfFirst(summaries, "evict default/web-");
-    assertTrue(firstVm >= 0 && firstPlain >= 0, summaries.toString());
-    assertTrue(firstVm < firstPlain, "VM evictions should be scheduled first: " + summaries);
+    int firstVm = indexOfFirst(batch, "vms/virt-launcher-vm-");
+    int firstPlain = indexOfFirst(batch, "default/web-");
+    assertTrue(firstVm >= 0 && firstPlain >= 0, batch.toString());
+    assertTrue(firstVm < firstPlain, "VM evictions should be requested first: " + batch);
+  }
+
+  /** The pods (namespace/name) of the run's one EvictPods activity, in request order. */
+  private static List<String> batchInput(List<HistoryEvent> history) {
+    List<List<String>> batches = new ArrayList<>();
+    for (HistoryEvent event : history) {
+      if (event.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+          && event.getActivityTaskScheduledEventAttributes().getActivityType().getName().equals("EvictPods")) {
+        EvictionBatchRequest request =
+            DefaultDataConverter.STANDARD_INSTANCE.fromPayload(
+                event.getActivityTaskScheduledEventAttributes().getInput().getPayloads(0),
+                EvictionBatchRequest.class,
+                EvictionBatchRequest.class);
+        batches.add(request.pods().stream().map(PodRef::key).toList());
+      }
+    }
+    assertEquals(1, batches.size(), batches.toString());
+    return batches.get(0);
   }
 
   private static int indexOfFirst(List<String> summaries, String prefix) {
@@ -97,8 +125,33 @@ class NodeMaintenanceHistoryTest {
     int growth = history.size() - baseline;
     assertTrue(growth <= 8 * evicted, growth + " more events than a run without pods, for " + evicted + " pods");
     Map<String, Integer> perPod = eventsPerPod(history);
-    assertEquals(evicted, perPod.size(), perPod.toString());
+    assertEquals(VM_PODS, perPod.size(), "only migrations have activities of their own: " + perPod);
     perPod.forEach((pod, events) -> assertTrue(events <= 8, pod + " has " + events + " events of its own"));
+  }
+
+  @Test
+  @DisplayName("pods a PodDisruptionBudget holds back cost at most 8 history events each, their wait included")
+  void budgetGuardedPodsStaySmall() {
+    int baseline = runWithoutPods().size();
+    int guarded = 10;
+    for (int i = 0; i < guarded; i++) {
+      cluster.addPod("db", "postgres-" + i, PodAction.EVICT).withPdb("db/postgres");
+    }
+    cluster.setPdbBudget("db/postgres", 1);
+    MaintenanceRequest request = MaintenanceRequest.forNode(NODE, "kernel");
+    request.setAutoResumeAfter(Duration.ofMinutes(1));
+    NodeMaintenanceWorkflow maintenance = Scenarios.start(client, options, request);
+    // The budget comes back one disruption at a time, as a StatefulSet's replacement pods become ready.
+    for (int allowed = 1; allowed < guarded; allowed++) {
+      int goneSoFar = allowed;
+      await().atMost(Duration.ofSeconds(20)).until(() -> maintenance.status().pods().stream()
+          .filter(p -> p.state() == PodState.GONE).count() >= goneSoFar);
+      cluster.setPdbBudget("db/postgres", 1);
+    }
+    assertEquals(Stage.COMPLETED, Scenarios.result(maintenance).stage());
+
+    int growth = client.fetchHistory(options.getWorkflowId()).getEvents().size() - baseline;
+    assertTrue(growth <= 8 * guarded, growth + " more events than a run without pods, for " + guarded + " pods");
   }
 
   /** The same maintenance of a node with no pods: what every run costs, whatever the node holds. */
@@ -133,7 +186,7 @@ class NodeMaintenanceHistoryTest {
   }
 
   private static String podNamed(String summary) {
-    if (summary.startsWith("evict ")) {
+    if (summary.startsWith("evict ") && !summary.matches("evict \\d+ pod\\(s\\).*")) { // a batch is no one pod's
       return summary.substring("evict ".length()).split(" ")[0];
     }
     if (summary.startsWith("migrate vm vms/vm-")) {

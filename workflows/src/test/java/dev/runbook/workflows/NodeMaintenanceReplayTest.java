@@ -58,4 +58,25 @@ class NodeMaintenanceReplayTest {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/drain-blocked-escalated-before-lazy-pod-handlers.json", NodeMaintenanceWorkflowImpl.class);
   }
+
+  @Test
+  @DisplayName("a happy-path run recorded before batched evictions still replays with one eviction activity per pod")
+  void happyPathHistoryFromBeforeBatchedEvictionsReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/happy-path-before-batched-evictions.json", NodeMaintenanceWorkflowImpl.class);
+  }
+
+  @Test
+  @DisplayName("a one-slot run recorded before batched evictions still replays with each handler started on a free slot")
+  void oneSlotHistoryFromBeforeBatchedEvictionsReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/happy-path-one-eviction-slot-before-batched-evictions.json", NodeMaintenanceWorkflowImpl.class);
+  }
+
+  @Test
+  @DisplayName("an escalated run recorded before batched evictions still replays with its blocked eviction waits")
+  void escalatedHistoryFromBeforeBatchedEvictionsReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource(
+        "histories/drain-blocked-escalated-before-batched-evictions.json", NodeMaintenanceWorkflowImpl.class);
+  }
 }
