@@ -5,6 +5,9 @@ import dev.runbook.workflows.activities.DeletePodRequest;
 import dev.runbook.workflows.activities.DrainActivities;
 import dev.runbook.workflows.activities.DrainPlan;
 import dev.runbook.workflows.activities.DrainPlanRequest;
+import dev.runbook.workflows.activities.EvictionBatchRequest;
+import dev.runbook.workflows.activities.EvictionBatchResult;
+import dev.runbook.workflows.activities.EvictionBatchResult.PodEviction;
 import dev.runbook.workflows.activities.EvictionOutcome;
 import dev.runbook.workflows.activities.EvictionRequest;
 import dev.runbook.workflows.activities.EvictionResult;
@@ -38,6 +41,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -54,6 +62,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
   private final KubernetesClient evictionClient;
   private final Clock clock;
   private final Duration blockedRetryInterval;
+  private final PodRemoval removal;
 
   public DrainActivitiesImpl(
       KubernetesClient client, KubernetesClient evictionClient, Clock clock, Duration blockedRetryInterval) {
@@ -61,6 +70,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
     this.evictionClient = evictionClient;
     this.clock = clock;
     this.blockedRetryInterval = blockedRetryInterval;
+    this.removal = new PodRemoval(client);
   }
 
   /** Progress of awaitPodsGone kept in heartbeat details, so a retried attempt continues where the last one was. */
@@ -147,10 +157,22 @@ public final class DrainActivitiesImpl implements DrainActivities {
 
   @Override
   public EvictionResult evictPod(EvictionRequest request) {
-    EvictionResult result = attemptEviction(request);
-    if (result.outcome() != EvictionOutcome.BLOCKED || !request.waitWhileBlocked()) {
+    EvictionResult result = attemptEviction(request, this::listPdbs);
+    if (result.outcome() == EvictionOutcome.BLOCKED && request.waitWhileBlocked()) {
+      result = evictOnceAllowed(request, result);
+    }
+    if (result.outcome() != EvictionOutcome.EVICTED || request.awaitGoneSeconds() <= 0) {
       return result;
     }
+    // Only a waiting request is run with a heartbeat timeout; a one-shot one is bounded by awaitGoneSeconds alone.
+    Runnable heartbeat = request.waitWhileBlocked() ? () -> Activity.getExecutionContext().heartbeat(null) : () -> {};
+    boolean gone =
+        removal.awaitGone(request.pod(), request.nodeName(), Duration.ofSeconds(request.awaitGoneSeconds()), heartbeat);
+    return gone ? new EvictionResult(EvictionOutcome.EVICTED_AND_GONE, null) : result;
+  }
+
+  private EvictionResult evictOnceAllowed(EvictionRequest request, EvictionResult refused) {
+    EvictionResult result = refused;
     ChangeSignal<PodDisruptionBudget> pdbChanged = null;
     Watch pdbWatch = null;
     String watchedPdb = null;
@@ -165,7 +187,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
           pdbWatch = watchPdb(watchedPdb, pdbChanged);
         }
         waitFor(blocker.kind() == BlockerKind.POD_DISRUPTION_BUDGET ? pdbChanged : null, blockedRetryInterval, blocker);
-        result = attemptEviction(request);
+        result = attemptEviction(request, this::listPdbs);
       }
       return result;
     } finally {
@@ -173,7 +195,11 @@ public final class DrainActivitiesImpl implements DrainActivities {
     }
   }
 
-  private EvictionResult attemptEviction(EvictionRequest request) {
+  /**
+   * One eviction call, its answer explained. {@code pdbs} lists the cluster's PodDisruptionBudgets when a refusal
+   * needs them: a batch reads them once for all its pods.
+   */
+  private EvictionResult attemptEviction(EvictionRequest request, Supplier<List<PodDisruptionBudget>> pdbs) {
     PodRef ref = request.pod();
     String action = "evict pod " + ref.key();
     // With the pod's UID the eviction's precondition answers "is it still the pod we planned?" by itself (404: gone,
@@ -194,7 +220,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
       Pod pod = current.get();
       return gone(pod, ref, request.nodeName())
           ? new EvictionResult(EvictionOutcome.ALREADY_GONE, null)
-          : explainRefusal(request, pod);
+          : explainRefusal(request, pod, pdbs);
     } catch (KubernetesClientException e) {
       int code = e.getCode();
       if (code == ApiFailures.NOT_FOUND) {
@@ -221,7 +247,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
         // The API server forbids evictions under a budget whose disruptionsAllowed went negative (more pods down
         // than it allows): a state the disruption controller repairs, so it is a blocker, not a refusal for good.
         List<PodDisruptionBudget> overrun =
-            ApiFailures.call(action, () -> selectingPdbs(current.get(), listPdbs())).stream()
+            ApiFailures.call(action, () -> selectingPdbs(current.get(), pdbs.get())).stream()
                 .filter(pdb -> disruptionsAllowed(pdb) < 0)
                 .toList();
         if (!overrun.isEmpty()) {
@@ -237,13 +263,13 @@ public final class DrainActivitiesImpl implements DrainActivities {
         }
       }
       if (code == 500) {
-        List<PodDisruptionBudget> pdbs = ApiFailures.call(action, () -> selectingPdbs(current.get(), listPdbs()));
-        if (pdbs.size() > 1) {
-          List<String> names = pdbs.stream().map(DrainActivitiesImpl::key).toList();
+        List<PodDisruptionBudget> selecting = ApiFailures.call(action, () -> selectingPdbs(current.get(), pdbs.get()));
+        if (selecting.size() > 1) {
+          List<String> names = selecting.stream().map(DrainActivitiesImpl::key).toList();
           return blocked(
               ref,
               BlockerKind.MULTIPLE_PDBS,
-              "pod " + ref.key() + " is selected by " + pdbs.size() + " PodDisruptionBudgets " + names
+              "pod " + ref.key() + " is selected by " + selecting.size() + " PodDisruptionBudgets " + names
                   + ": the API server refuses to evict it until only one selects it",
               String.join(",", names),
               null,
@@ -252,6 +278,62 @@ public final class DrainActivitiesImpl implements DrainActivities {
       }
       throw ApiFailures.translate(action, e);
     }
+  }
+
+  @Override
+  public EvictionBatchResult evictPods(EvictionBatchRequest request) {
+    List<PodRef> pods = request.pods();
+    if (pods.isEmpty()) {
+      return new EvictionBatchResult(List.of());
+    }
+    // A refusal explained with the budgets as they were when the batch began is still right: the workflow tries the
+    // blocked pod again with a fresh read. 250 pods behind one PDB then cost one list of PDBs, not 250.
+    Supplier<List<PodDisruptionBudget>> pdbs = shared(this::listPdbs);
+    ExecutorService evictors = evictors(Math.min(Math.max(1, request.parallelism()), pods.size()));
+    try {
+      List<Future<PodEviction>> attempts = new ArrayList<>(pods.size());
+      for (PodRef pod : pods) {
+        EvictionRequest one = new EvictionRequest(pod, request.nodeName(), request.gracePeriodSeconds(), false);
+        attempts.add(evictors.submit(() -> attemptReported(one, pdbs)));
+      }
+      List<PodEviction> evictions = new ArrayList<>(pods.size());
+      for (Future<PodEviction> attempt : attempts) {
+        evictions.add(attempt.get());
+      }
+      return new EvictionBatchResult(evictions);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while evicting the pods of node " + request.nodeName(), e);
+    } catch (ExecutionException e) {
+      // attemptReported catches every RuntimeException: only an Error gets here
+      throw new IllegalStateException("evicting a pod of node " + request.nodeName() + " failed", e.getCause());
+    } finally {
+      evictors.shutdownNow();
+    }
+  }
+
+  /** One pod's attempt for a batch: a failure is the pod's answer, not the batch's. */
+  private PodEviction attemptReported(EvictionRequest request, Supplier<List<PodDisruptionBudget>> pdbs) {
+    try {
+      return new PodEviction(request.pod(), attemptEviction(request, pdbs), null, false);
+    } catch (ApplicationFailure failure) {
+      return new PodEviction(request.pod(), null, failure.getOriginalMessage(), !failure.isNonRetryable());
+    } catch (RuntimeException e) {
+      return new PodEviction(
+          request.pod(), null, "evict pod " + request.pod().key() + " failed: " + e, true);
+    }
+  }
+
+  /** Per batch, so nothing outlives the activity; daemon threads, so a lost batch never holds the worker up. */
+  private static ExecutorService evictors(int threads) {
+    AtomicInteger count = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        threads,
+        task -> {
+          Thread thread = new Thread(task, "evict-pods-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
   }
 
   private Eviction eviction(EvictionRequest request) {
@@ -272,7 +354,8 @@ public final class DrainActivitiesImpl implements DrainActivities {
   }
 
   /** A 429 says "not now", not why: read the state that decides it (KubeVirt first, as its webhook runs first). */
-  private EvictionResult explainRefusal(EvictionRequest request, Pod pod) {
+  private EvictionResult explainRefusal(
+      EvictionRequest request, Pod pod, Supplier<List<PodDisruptionBudget>> allPdbs) {
     PodRef ref = request.pod();
     return ApiFailures.call(
         "explain the refused eviction of " + ref.key(),
@@ -307,7 +390,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
                   vmKey);
             }
           }
-          List<PodDisruptionBudget> pdbs = selectingPdbs(pod, listPdbs());
+          List<PodDisruptionBudget> pdbs = selectingPdbs(pod, allPdbs.get());
           if (!pdbs.isEmpty()) {
             PodDisruptionBudget pdb =
                 pdbs.stream().min(Comparator.comparingInt(DrainActivitiesImpl::disruptionsAllowed)).orElseThrow();
@@ -364,20 +447,8 @@ public final class DrainActivitiesImpl implements DrainActivities {
     PodRef ref = request.pod();
     String action = "delete pod " + ref.key();
     Pod pod = ApiFailures.call(action, () -> client.pods().inNamespace(ref.namespace()).withName(ref.name()).get());
-    if (gone(pod, ref, null)) {
-      return;
-    }
-    try {
-      Preconditioned.delete(
-          client,
-          "/api/v1/namespaces/" + ref.namespace() + "/pods/" + ref.name(),
-          ref.uid(),
-          null,
-          request.gracePeriodSeconds());
-    } catch (KubernetesClientException e) {
-      if (!ApiFailures.isConflict(e)) { // 409: the UID precondition failed, the name belongs to a new pod
-        throw ApiFailures.translate(action, e);
-      }
+    if (!gone(pod, ref, null)) {
+      removal.delete(ref, request.gracePeriodSeconds());
     }
   }
 
@@ -428,18 +499,16 @@ public final class DrainActivitiesImpl implements DrainActivities {
   }
 
   /**
-   * A waited-for pod that finished without being deleted never goes by itself: KubeVirt leaves a live-migrated
-   * VM's source launcher Completed on the node, and nothing removes it until its VMI goes. It has nothing left to
-   * disrupt, so it is deleted, as kubectl drain's retried eviction does on a real cluster.
+   * A waited-for pod that finished without being deleted never goes by itself (see
+   * {@link PodRemoval#finishedAndLeft}). It has nothing left to disrupt, so it is deleted, as kubectl drain's retried
+   * eviction does on a real cluster.
    */
   private void deleteFinished(List<Pod> pods, Set<PodRef> waitedFor) {
     for (Pod pod : pods) {
-      String phase = PodClassifier.phase(pod);
       PodRef ref = ref(pod);
-      boolean finished = "Succeeded".equals(phase) || "Failed".equals(phase);
-      if (finished && pod.getMetadata().getDeletionTimestamp() == null
+      if (PodRemoval.finishedAndLeft(pod)
           && waitedFor.stream().anyMatch(w -> identity(w).equals(identity(ref)) || identity(w).equals(ref.key()))) {
-        deletePod(new DeletePodRequest(ref, null, "finished on the node: nothing left to disrupt"));
+        removal.delete(ref, null);
       }
     }
   }
@@ -468,16 +537,8 @@ public final class DrainActivitiesImpl implements DrainActivities {
         .toList();
   }
 
-  /** NotFound, a different UID under the name, or (when {@code node} is given) no longer on that node. */
   private static boolean gone(Pod pod, PodRef ref, String node) {
-    if (pod == null) {
-      return true;
-    }
-    if (ref.uid() != null && !ref.uid().equals(pod.getMetadata().getUid())) {
-      return true;
-    }
-    String podNode = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-    return node != null && podNode != null && !node.equals(podNode);
+    return PodRemoval.gone(pod, ref, node);
   }
 
   private void waitFor(ChangeSignal<?> signal, Duration max, Blocker blocker) {
@@ -530,6 +591,24 @@ public final class DrainActivitiesImpl implements DrainActivities {
         // closing is best effort; the activity's answer does not depend on it
       }
     }
+  }
+
+  /**
+   * {@link #memoize} for several threads: the first to ask reads while the others wait for its answer; a read that
+   * failed is not kept, so the next caller tries again.
+   */
+  private static <T> Supplier<T> shared(Supplier<T> supplier) {
+    return new Supplier<>() {
+      private T value;
+
+      @Override
+      public synchronized T get() {
+        if (value == null) {
+          value = supplier.get();
+        }
+        return value;
+      }
+    };
   }
 
   /** Asks once, and only if needed: most drains have no VM that lacks its own eviction strategy. */

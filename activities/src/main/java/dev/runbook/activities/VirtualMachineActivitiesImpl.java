@@ -25,9 +25,11 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
   static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
 
   private final KubernetesClient client;
+  private final PodRemoval removal;
 
   public VirtualMachineActivitiesImpl(KubernetesClient client) {
     this.client = client;
+    this.removal = new PodRemoval(client);
   }
 
   /**
@@ -85,12 +87,20 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
         String migrationName = migration != null ? migration.getMetadata().getName() : migrationUid;
         if (node != null && !node.equals(request.sourceNode())) {
           if (state != null && isTrue(state.get("completed")) && !isTrue(state.get("failed"))) {
+            MigrationProgress done =
+                new MigrationProgress(
+                    KubeVirt.phase(vmi),
+                    migrationName,
+                    migration == null ? null : KubeVirt.phase(migration),
+                    List.copyOf(failedUids),
+                    failureBeforeWait);
             return new MigrationResult(
                 Outcome.MIGRATED,
                 node,
                 migrationName,
                 "live-migrated from " + request.sourceNode() + " to " + node,
-                failedUids.size());
+                failedUids.size(),
+                sourcePodGone(request, () -> context.heartbeat(done)));
           }
           if (state == null) {
             return new MigrationResult(
@@ -130,6 +140,18 @@ public final class VirtualMachineActivitiesImpl implements VirtualMachineActivit
     } finally {
       DrainActivitiesImpl.closeQuietly(watch);
     }
+  }
+
+  /**
+   * After a migration the source launcher is left Completed on the node: the wait deletes it, so the workflow needs
+   * no separate wait for it. Heartbeats the finished migration's progress, which a retry resumes from harmlessly.
+   */
+  private boolean sourcePodGone(MigrationRequest request, Runnable heartbeat) {
+    if (request.sourcePod() == null || request.awaitSourceGoneSeconds() <= 0) {
+      return false;
+    }
+    return removal.awaitGone(
+        request.sourcePod(), request.sourceNode(), Duration.ofSeconds(request.awaitSourceGoneSeconds()), heartbeat);
   }
 
   /** The migration the VMI reports, else the newest migration of the VMI (one that has not reached the VMI yet). */

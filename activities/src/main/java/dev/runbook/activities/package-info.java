@@ -14,7 +14,8 @@
  *       second, which is how a cancellation reaches them.
  *   <li>Evictions use a client without client-side retries ({@link dev.runbook.activities.KubernetesClients}), so a
  *       429 is explained at once from the cluster's state: the VMI's evacuation and migratability, the PDB and its
- *       {@code disruptionsAllowed}.
+ *       {@code disruptionsAllowed}. A batch ({@code evictPods}) tries each pod once, a bounded number at a time, and
+ *       explains its refusals from one read of the PDBs: a refused pod is tried again in a later batch, on a fresh read.
  * </ul>
  *
  * <p>A worker registers them with {@code ActivitiesFactory.create(KubernetesClients.fromEnvironment()).toArray()}.

@@ -1,13 +1,15 @@
 package dev.runbook.activities;
 
 import dev.runbook.simulator.EvictionAdmitter;
+import dev.runbook.simulator.SimController;
 import dev.runbook.simulator.SimulatedCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.List;
 
 /**
  * An empty simulated cluster (the project's simulator: the real HTTP API with field selectors, the eviction
- * subresource and PDB semantics) and the two clients the activities use. No controllers run: a test changes the
- * world itself, so each outcome is the activity's doing.
+ * subresource and PDB semantics) and the two clients the activities use. No controllers run unless a test asks for
+ * one: a test changes the world itself, so each outcome is the activity's doing.
  */
 final class TestCluster implements AutoCloseable {
   final SimulatedCluster sim;
@@ -15,7 +17,12 @@ final class TestCluster implements AutoCloseable {
   final KubernetesClients clients;
 
   TestCluster(EvictionAdmitter... admitters) {
-    SimulatedCluster.Builder builder = SimulatedCluster.builder();
+    this(List.of(), admitters);
+  }
+
+  /** With the simulator's {@code controllers} running, for a test whose outcome depends on one (a kubelet). */
+  TestCluster(List<SimController> controllers, EvictionAdmitter... admitters) {
+    SimulatedCluster.Builder builder = SimulatedCluster.builder().controllers(controllers);
     for (EvictionAdmitter admitter : admitters) {
       builder.admitter(admitter);
     }

@@ -2,6 +2,7 @@ package dev.runbook.activities;
 
 import static dev.runbook.activities.Fixtures.ONE_ATTEMPT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import dev.runbook.workflows.activities.MigrationResult;
 import dev.runbook.workflows.activities.VirtualMachineActivities;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.temporal.testing.TestActivityEnvironment;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,11 +73,13 @@ class VirtualMachineActivitiesTest {
   }
 
   private CompletableFuture<MigrationResult> awaitMigrationOf(String vmi, boolean returnOnFailure) throws InterruptedException {
+    return awaitMigration(new MigrationRequest("vms", vmi, "worker-1", returnOnFailure));
+  }
+
+  private CompletableFuture<MigrationResult> awaitMigration(MigrationRequest request) throws InterruptedException {
     CountDownLatch following = new CountDownLatch(1);
     env.setActivityHeartbeatListener(VirtualMachineActivitiesImpl.MigrationProgress.class, p -> following.countDown());
-    CompletableFuture<MigrationResult> result =
-        CompletableFuture.supplyAsync(
-            () -> vms.awaitMigration(new MigrationRequest("vms", vmi, "worker-1", returnOnFailure)));
+    CompletableFuture<MigrationResult> result = CompletableFuture.supplyAsync(() -> vms.awaitMigration(request));
     assertTrue(following.await(60, TimeUnit.SECONDS), "the activity heartbeats while the VM is still on the source");
     return result;
   }
@@ -103,6 +107,57 @@ class VirtualMachineActivitiesTest {
     assertEquals(MigrationResult.Outcome.MIGRATED, migrated.outcome());
     assertEquals("worker-2", migrated.targetNode());
     assertEquals("fedora-evacuation-abc12", migrated.migrationName());
+  }
+
+  /** What KubeVirt's controllers write when a migration has moved the guest to {@code target}. */
+  private void migrated(String vmi, String target, GenericKubernetesResource vmim) {
+    KubeVirtFixtures.patchVmiStatus(
+        cluster.client,
+        "vms",
+        vmi,
+        Map.of(
+            "nodeName", target,
+            "migrationState",
+                Map.of(
+                    "sourceNode", "worker-1",
+                    "targetNode", target,
+                    "completed", true,
+                    "migrationUid", vmim.getMetadata().getUid())));
+  }
+
+  @Test
+  void afterTheMigrationTheSourceLauncherKubeVirtLeftCompletedIsDeletedAndReportedGone() throws Exception {
+    Pod launcher = KubeVirtFixtures.create(cluster.client, VmSpec.migratable("fedora", "worker-1", "LiveMigrate"));
+    GenericKubernetesResource vmim = migration("fedora-evacuation-abc12", "fedora", "Running");
+    CompletableFuture<MigrationResult> result =
+        awaitMigration(new MigrationRequest("vms", "fedora", "worker-1", true, DrainActivitiesImpl.ref(launcher), 60));
+
+    migrated("fedora", "worker-2", vmim);
+    cluster.client.pods().inNamespace("vms").withName(launcher.getMetadata().getName()).editStatus(p -> {
+      p.getStatus().setPhase("Succeeded");
+      return p;
+    });
+
+    MigrationResult done = result.get(60, TimeUnit.SECONDS);
+    assertEquals(MigrationResult.Outcome.MIGRATED, done.outcome());
+    assertTrue(done.sourcePodGone());
+    assertNull(cluster.client.pods().inNamespace("vms").withName(launcher.getMetadata().getName()).get());
+  }
+
+  @Test
+  void aSourceLauncherStillRunningAtTheEndOfTheWaitIsReportedNotGoneAndLeftAlone() throws Exception {
+    Pod launcher = KubeVirtFixtures.create(cluster.client, VmSpec.migratable("fedora", "worker-1", "LiveMigrate"));
+    GenericKubernetesResource vmim = migration("fedora-evacuation-abc12", "fedora", "Running");
+    CompletableFuture<MigrationResult> result =
+        awaitMigration(new MigrationRequest("vms", "fedora", "worker-1", true, DrainActivitiesImpl.ref(launcher), 1));
+
+    migrated("fedora", "worker-2", vmim);
+
+    MigrationResult done = result.get(60, TimeUnit.SECONDS);
+    assertEquals(MigrationResult.Outcome.MIGRATED, done.outcome());
+    assertFalse(done.sourcePodGone());
+    Pod still = cluster.client.pods().inNamespace("vms").withName(launcher.getMetadata().getName()).get();
+    assertNull(still.getMetadata().getDeletionTimestamp(), "a running launcher is not ours to delete");
   }
 
   @Test
