@@ -119,6 +119,23 @@ final class Maintenance {
     return summaries;
   }
 
+  /** The pods (namespace/name) of every EvictPods batch, in the order the history scheduled them. */
+  List<String> batchedEvictionPods() {
+    List<String> pods = new ArrayList<>();
+    for (JsonNode e : historyEvents()) {
+      JsonNode scheduled = e.path("activityTaskScheduledEventAttributes");
+      if (scheduled.path("activityType").path("name").asText().equals("EvictPods")) {
+        String json =
+            new String(Base64.getDecoder().decode(scheduled.path("input").path("payloads").path(0).path("data").asText()),
+                StandardCharsets.UTF_8);
+        for (JsonNode pod : E2eStack.readJson(json).path("pods")) {
+          pods.add(pod.path("namespace").asText() + "/" + pod.path("name").asText());
+        }
+      }
+    }
+    return pods;
+  }
+
   /** A payload's data: base64 of the JSON encoding of a string. */
   private static String decodeJsonString(String base64) {
     String json = new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);

@@ -13,6 +13,8 @@ import dev.runbook.workflows.activities.DeletePodRequest;
 import dev.runbook.workflows.activities.DrainActivities;
 import dev.runbook.workflows.activities.DrainPlan;
 import dev.runbook.workflows.activities.DrainPlanRequest;
+import dev.runbook.workflows.activities.EvictionBatchRequest;
+import dev.runbook.workflows.activities.EvictionBatchResult;
 import dev.runbook.workflows.activities.EvictionRequest;
 import dev.runbook.workflows.activities.EvictionResult;
 import dev.runbook.workflows.activities.Failures;
@@ -45,6 +47,11 @@ class NodePlanCommandTest {
 
           @Override
           public EvictionResult evictPod(EvictionRequest request) {
+            throw new AssertionError("plan must not evict");
+          }
+
+          @Override
+          public EvictionBatchResult evictPods(EvictionBatchRequest request) {
             throw new AssertionError("plan must not evict");
           }
 
