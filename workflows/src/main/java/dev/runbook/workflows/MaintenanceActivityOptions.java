@@ -38,9 +38,10 @@ final class MaintenanceActivityOptions {
    * heartbeat. A worker that dies is noticed after the 5 s heartbeat timeout and the wait resumes on another one,
    * after the retry's 1 s back-off. bench/run, kill -9 of the worker mid-drain to drain progress again: 32 s with a
    * 30 s timeout, 11.2 s with 10 s (attempts 2 started 7.9-9.0 s after the kill), ≤ 10 s needs 5 s. The price: the
-   * waits heartbeat every second and the SDK sends at most one per 0.8 × 5 = 4 s, so 0.25 heartbeat RPCs per second
-   * per waiting pod (250 PDB-blocked pods: ~62/s, twice the 10 s timeout's), each a write to the workflow's mutable
-   * state on the server, no history event. The hour-long start-to-close only bounds one attempt (retries add no
+   * waits heartbeat every second and the worker sends at most one per 2 s (MaintenanceWorker.HEARTBEAT_THROTTLE,
+   * which leaves a heartbeat 3 s to arrive), so 0.5 heartbeat RPCs per second per waiting pod (only pods whose
+   * eviction is blocked and VMs migrating wait: evicted pods do not), each a write to the workflow's mutable state
+   * on the server, no history event. The hour-long start-to-close only bounds one attempt (retries add no
    * history events).
    *
    * <p>TRY_CANCEL rather than WAIT_CANCELLATION_COMPLETED: the activity learns of a cancellation only from a
