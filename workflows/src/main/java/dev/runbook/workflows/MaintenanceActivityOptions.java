@@ -45,8 +45,8 @@ final class MaintenanceActivityOptions {
    * history events).
    *
    * <p>TRY_CANCEL rather than WAIT_CANCELLATION_COMPLETED: the activity learns of a cancellation only from a
-   * heartbeat response, and heartbeats are throttled to ~0.8 × the heartbeat timeout, so waiting for the
-   * acknowledgement would hold a resume or an escalation up to ~4 s (and up to the heartbeat timeout when the
+   * heartbeat response, and heartbeats are sent at most every 2 s (the worker's throttle), so waiting for the
+   * acknowledgement would hold a resume or an escalation up to ~2 s (and up to the heartbeat timeout when the
    * worker is gone). What a late-running wait can still do is harmless: an eviction that lands after the
    * cancellation still respects the PDB, and the migration and pods-gone waits only read.
    */
