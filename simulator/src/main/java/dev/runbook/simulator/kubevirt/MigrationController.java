@@ -90,7 +90,8 @@ public final class MigrationController extends LevelTriggeredController {
         }
       }
     }
-    for (Vmim m : migrations) {
+    for (Vmim listed : migrations) {
+      Vmim m = listed;
       if (m.isFinal()) {
         continue;
       }
@@ -98,6 +99,14 @@ public final class MigrationController extends LevelTriggeredController {
         if (m.deleting()) {
           cancel(m.namespace(), m.name(), m.uid(), m.vmiName(), m.targetPod());
           continue;
+        }
+        if (m.phase().isEmpty()) {
+          // A new migration goes Pending and, with a free slot, on to Scheduling in the same pass.
+          step(m);
+          m = reread(m);
+          if (m == null || !KubeVirt.PENDING.equals(m.phase())) {
+            continue;
+          }
         }
         if (KubeVirt.PENDING.equals(m.phase())) {
           int cluster = context.settings().parallelMigrationsPerCluster();
@@ -112,7 +121,7 @@ public final class MigrationController extends LevelTriggeredController {
             outbound.merge(source, 1, Integer::sum);
           }
         } else {
-          step(m);
+          advance(m);
         }
       } catch (KubernetesClientException e) {
         if (e.getCode() != 404 && e.getCode() != 409) {
@@ -121,6 +130,32 @@ public final class MigrationController extends LevelTriggeredController {
         trigger();
       }
     }
+  }
+
+  /**
+   * Steps {@code m} for as long as each step moves it on. Phases that wait for nothing (Scheduled, PreparingTarget
+   * with the target ready, TargetReady) follow each other at once, as virt-controller and virt-handler, each woken
+   * by the other's write, move them within milliseconds; one pass per phase instead queued every phase behind a
+   * fresh list of all migrations (about 0.1 s each on a busy 2-core machine, 0.3 s per migration wave in
+   * bench/run). Every phase is still written, with its own transition timestamp.
+   */
+  private void advance(Vmim m) {
+    Vmim current = m;
+    while (current != null && !current.isFinal() && !current.deleting()) {
+      String before = current.phase();
+      step(current);
+      Vmim after = reread(current);
+      if (after == null || after.phase().equals(before)) {
+        return;
+      }
+      current = after;
+    }
+  }
+
+  /** The migration as stored now; null once it is gone or replaced by another of the same name. */
+  private Vmim reread(Vmim m) {
+    GenericKubernetesResource found = resource(m).get();
+    return found == null || !m.uid().equals(found.getMetadata().getUid()) ? null : new Vmim(found);
   }
 
   private void step(Vmim m) {
