@@ -53,6 +53,8 @@ public final class MigrationController extends LevelTriggeredController {
   private final Map<String, Long> schedulingSince = new ConcurrentHashMap<>();
   /** Migration uid → name, to report a cancelled migration whose object is already gone. */
   private final Map<String, String> names = new ConcurrentHashMap<>();
+  /** Phase transitions written, read only by the pass's own thread: did a step move its migration on. */
+  private long phasesWritten;
   /** Cancelled migrations already reported. */
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
 
@@ -143,7 +145,11 @@ public final class MigrationController extends LevelTriggeredController {
     Vmim current = m;
     while (current != null && !current.isFinal() && !current.deleting()) {
       String before = current.phase();
+      long writtenBefore = phasesWritten;
       step(current);
+      if (phasesWritten == writtenBefore) {
+        return; // waiting for something: the target pod, the migration time
+      }
       Vmim after = reread(current);
       if (after == null || after.phase().equals(before)) {
         return;
@@ -166,8 +172,11 @@ public final class MigrationController extends LevelTriggeredController {
     }
     switch (m.phase()) {
       case "" -> {
-        Map<String, Object> labels = Map.of(KubeVirt.MIGRATION_SELECTOR_LABEL, m.vmiName());
-        KubeVirt.patch(resource(m), Map.of("metadata", Map.of("labels", labels)));
+        // KubeVirt's mutating webhook labels a migration with its VMI; one created here without it gets it now.
+        if (!m.vmiName().equals(m.labels().get(KubeVirt.MIGRATION_SELECTOR_LABEL))) {
+          Map<String, Object> labels = Map.of(KubeVirt.MIGRATION_SELECTOR_LABEL, m.vmiName());
+          KubeVirt.patch(resource(m), Map.of("metadata", Map.of("labels", labels)));
+        }
         transition(m, KubeVirt.PENDING, null, vmi);
       }
       case KubeVirt.SCHEDULING -> {
@@ -451,6 +460,7 @@ public final class MigrationController extends LevelTriggeredController {
       status.put("migrationState", state);
     }
     if (KubeVirt.patchStatus(resource(m), m.resource, status)) {
+      phasesWritten++;
       Object target = state == null ? m.targetNode() : state.getOrDefault("targetNode", m.targetNode());
       Object source = state == null ? m.sourceNode() : state.getOrDefault("sourceNode", m.sourceNode());
       context.score().migration(m.namespace(), m.vmiName(), m.name(), phase,
