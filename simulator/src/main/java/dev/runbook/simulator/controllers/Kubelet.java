@@ -121,7 +121,8 @@ public final class Kubelet extends InformingController {
       notReady.put("ContainersReady", PodStatuses.condition("ContainersReady", false, "ContainersNotReady", "containers are terminating"));
       notReady.put("Ready", PodStatuses.condition("Ready", false, "ContainersNotReady", "containers are terminating"));
       PodStatuses.patchStatus(client, pod, Map.of("conditions", PodStatuses.conditionsWith(pod, notReady)));
-      return; // the status write brings the pod back through the queue
+      // No return: the termination time runs from the deletion, as a kubelet kills the containers while it reports
+      // them not ready. Waiting for this write to come back first added a watch round trip to every termination.
     }
     if (!Pods.isBound(pod)) {
       return; // never ran anywhere: the API server removes it

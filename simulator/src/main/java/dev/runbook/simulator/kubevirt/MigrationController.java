@@ -53,6 +53,8 @@ public final class MigrationController extends LevelTriggeredController {
   private final Map<String, Long> schedulingSince = new ConcurrentHashMap<>();
   /** Migration uid → name, to report a cancelled migration whose object is already gone. */
   private final Map<String, String> names = new ConcurrentHashMap<>();
+  /** Phase transitions written, read only by the pass's own thread: did a step move its migration on. */
+  private long phasesWritten;
   /** Cancelled migrations already reported. */
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
 
@@ -90,7 +92,8 @@ public final class MigrationController extends LevelTriggeredController {
         }
       }
     }
-    for (Vmim m : migrations) {
+    for (Vmim listed : migrations) {
+      Vmim m = listed;
       if (m.isFinal()) {
         continue;
       }
@@ -98,6 +101,14 @@ public final class MigrationController extends LevelTriggeredController {
         if (m.deleting()) {
           cancel(m.namespace(), m.name(), m.uid(), m.vmiName(), m.targetPod());
           continue;
+        }
+        if (m.phase().isEmpty()) {
+          // A new migration goes Pending and, with a free slot, on to Scheduling in the same pass.
+          step(m);
+          m = reread(m);
+          if (m == null || !KubeVirt.PENDING.equals(m.phase())) {
+            continue;
+          }
         }
         if (KubeVirt.PENDING.equals(m.phase())) {
           int cluster = context.settings().parallelMigrationsPerCluster();
@@ -112,7 +123,7 @@ public final class MigrationController extends LevelTriggeredController {
             outbound.merge(source, 1, Integer::sum);
           }
         } else {
-          step(m);
+          advance(m);
         }
       } catch (KubernetesClientException e) {
         if (e.getCode() != 404 && e.getCode() != 409) {
@@ -123,6 +134,36 @@ public final class MigrationController extends LevelTriggeredController {
     }
   }
 
+  /**
+   * Steps {@code m} for as long as each step moves it on. Phases that wait for nothing (Scheduled, PreparingTarget
+   * with the target ready, TargetReady) follow each other at once, as virt-controller and virt-handler, each woken
+   * by the other's write, move them within milliseconds; one pass per phase instead queued every phase behind a
+   * fresh list of all migrations (about 0.1 s each on a busy 2-core machine, 0.3 s per migration wave in
+   * bench/run). Every phase is still written, with its own transition timestamp.
+   */
+  private void advance(Vmim m) {
+    Vmim current = m;
+    while (current != null && !current.isFinal() && !current.deleting()) {
+      String before = current.phase();
+      long writtenBefore = phasesWritten;
+      step(current);
+      if (phasesWritten == writtenBefore) {
+        return; // waiting for something: the target pod, the migration time
+      }
+      Vmim after = reread(current);
+      if (after == null || after.phase().equals(before)) {
+        return;
+      }
+      current = after;
+    }
+  }
+
+  /** The migration as stored now; null once it is gone or replaced by another of the same name. */
+  private Vmim reread(Vmim m) {
+    GenericKubernetesResource found = resource(m).get();
+    return found == null || !m.uid().equals(found.getMetadata().getUid()) ? null : new Vmim(found);
+  }
+
   private void step(Vmim m) {
     Vmi vmi = vmi(m);
     if (vmi == null || vmi.isFinal() || vmi.deleting()) {
@@ -131,8 +172,11 @@ public final class MigrationController extends LevelTriggeredController {
     }
     switch (m.phase()) {
       case "" -> {
-        Map<String, Object> labels = Map.of(KubeVirt.MIGRATION_SELECTOR_LABEL, m.vmiName());
-        KubeVirt.patch(resource(m), Map.of("metadata", Map.of("labels", labels)));
+        // KubeVirt's mutating webhook labels a migration with its VMI; one created here without it gets it now.
+        if (!m.vmiName().equals(m.labels().get(KubeVirt.MIGRATION_SELECTOR_LABEL))) {
+          Map<String, Object> labels = Map.of(KubeVirt.MIGRATION_SELECTOR_LABEL, m.vmiName());
+          KubeVirt.patch(resource(m), Map.of("metadata", Map.of("labels", labels)));
+        }
         transition(m, KubeVirt.PENDING, null, vmi);
       }
       case KubeVirt.SCHEDULING -> {
@@ -416,6 +460,7 @@ public final class MigrationController extends LevelTriggeredController {
       status.put("migrationState", state);
     }
     if (KubeVirt.patchStatus(resource(m), m.resource, status)) {
+      phasesWritten++;
       Object target = state == null ? m.targetNode() : state.getOrDefault("targetNode", m.targetNode());
       Object source = state == null ? m.sourceNode() : state.getOrDefault("sourceNode", m.sourceNode());
       context.score().migration(m.namespace(), m.vmiName(), m.name(), phase,

@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Test;
 
 @DisplayName("The kubelet")
 class KubeletTest {
+  private final Kubelet kubelet = new Kubelet();
   private TestCluster cluster;
 
   @BeforeEach
   void startCluster() {
-    cluster = TestCluster.withGracefulDeletion().run(new Kubelet());
+    cluster = TestCluster.withGracefulDeletion().run(kubelet);
     cluster.node("worker-1");
   }
 
@@ -147,5 +148,22 @@ class KubeletTest {
     await().untilAsserted(() -> assertTrue(Pods.isRunningAndReady(cluster.get("marker"))));
     assertEquals(version, cluster.get("adopted").getMetadata().getResourceVersion());
     assertEquals("10.0.0.7", cluster.get("adopted").getStatus().getPodIP());
+  }
+
+  @Test
+  @DisplayName("a Ready pod being deleted starts its termination time in the reconcile that reports it not Ready")
+  void terminationTimeStartsWithTheNotReadyWrite() {
+    cluster.pod(podBuilder("db-0").editSpec().withNodeName("worker-1").endSpec().build());
+    await().untilAsserted(() -> assertTrue(Pods.isRunningAndReady(cluster.get("db-0"))));
+    String uid = cluster.get("db-0").getMetadata().getUid();
+    kubelet.loop.close(); // from here on the test runs each reconcile itself
+
+    cluster.client.pods().inNamespace(NS).withName("db-0").delete();
+
+    await().until(() -> {
+      kubelet.reconcile(Pods.key(NS, "db-0"));
+      return !Pods.isReady(cluster.get("db-0"));
+    });
+    assertTrue(kubelet.hasTimer(uid + ":terminate"), "the termination timer runs already");
   }
 }

@@ -69,12 +69,17 @@ final class TestCluster implements AutoCloseable {
 
   /** Starts the stand-in node agents and every KubeVirt controller, as the simulator's ServiceLoader would. */
   TestCluster running() {
+    return running(new MigrationController());
+  }
+
+  /** As {@link #running()}, with {@code migrations} as the migration controller (a test may stop it to step it). */
+  TestCluster running(MigrationController migrations) {
     agents = new StandInNodeAgents(client);
     for (SimController c : List.of(
         new VirtualMachineController(),
         new VirtualMachineInstanceController(),
         new EvacuationController(),
-        new MigrationController())) {
+        migrations)) {
       c.start(client, context);
       controllers.add(c);
     }
