@@ -89,6 +89,8 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
   volatile boolean drainTaint;
   volatile String owner;
   volatile String leaseHolder;
+  /** Pods (namespace/name) whose eviction the API server refuses for good (403, ApiRefused). */
+  final java.util.Set<String> evictionForbidden = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Evictions that fail with a retryable ApiUnavailable before the API answers again. */
   final AtomicInteger evictionOutages = new AtomicInteger();
   /** Set when the test ends: waits still running (abandoned by a TRY_CANCEL cancellation) give up. */
@@ -227,6 +229,9 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
     if (evictionOutages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw ApplicationFailure.newFailure("the API server is unavailable (503)", Failures.API_UNAVAILABLE);
     }
+    if (evictionForbidden.contains(request.pod().key())) {
+      throw ApplicationFailure.newNonRetryableFailure(forbidden(request.pod()), Failures.API_REFUSED);
+    }
     if (!request.waitWhileBlocked()) {
       return goneWithin(request, tryEvict(request.pod()));
     }
@@ -250,13 +255,19 @@ public class FakeCluster implements NodeActivities, LeaseActivities, DrainActivi
     List<EvictionBatchResult.PodEviction> results = new ArrayList<>();
     for (PodRef ref : request.pods()) {
       calls.add("evictPod " + ref.key());
-      if (evictionOutages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      if (evictionForbidden.contains(ref.key())) {
+        results.add(new EvictionBatchResult.PodEviction(ref, null, forbidden(ref), false));
+      } else if (evictionOutages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         results.add(new EvictionBatchResult.PodEviction(ref, null, "the API server is unavailable (503)", true));
       } else {
         results.add(new EvictionBatchResult.PodEviction(ref, tryEvict(ref), null, false));
       }
     }
     return new EvictionBatchResult(results);
+  }
+
+  private static String forbidden(PodRef ref) {
+    return "pods \"" + ref.name() + "\" is forbidden: evictions are not allowed in namespace " + ref.namespace();
   }
 
   /** Evicted pods leave at once here, unless stuck terminating. */

@@ -441,6 +441,27 @@ class NodeMaintenanceWorkflowTest {
   }
 
   @Test
+  @DisplayName("a pod whose eviction the API refuses for good is a blocker to escalate; the other pods still go")
+  void evictionRefusedForGoodWaitsForEscalation() {
+    cluster.addPod("default", "web-1", PodAction.EVICT);
+    cluster.addPod("locked", "audit-0", PodAction.EVICT);
+    cluster.evictionForbidden.add("locked/audit-0");
+
+    NodeMaintenanceWorkflow maintenance = start(MaintenanceRequest.forNode(NODE, "kernel"));
+    MaintenanceStatus blocked = awaitStatus(maintenance, s -> s.blockers().size() == 1 && s.drainProgress() == 50);
+
+    assertEquals(BlockerKind.EVICTION_ERROR, blocked.blockers().get(0).kind());
+    assertTrue(blocked.blockers().get(0).message().contains("is forbidden"), blocked.blockers().toString());
+    assertTrue(blocked.blockers().get(0).message().contains("escalate"), blocked.blockers().toString());
+    assertEquals(List.of("evictPod locked/audit-0"), cluster.callsStartingWith("evictPod locked/"), "tried once, not retried");
+    maintenance.escalate(new EscalateRequest(List.of("locked/audit-0"), "audit log shipped"));
+    awaitStatus(maintenance, s -> s.stage() == Stage.AWAITING_RESUME);
+    assertEquals(List.of("deletePod locked/audit-0 (escalated: audit log shipped)"), cluster.callsStartingWith("deletePod"));
+    maintenance.resume();
+    assertEquals(Stage.COMPLETED, result(maintenance).stage());
+  }
+
+  @Test
   @DisplayName("an escalation of one named pod before the deadline deletes only that pod")
   void escalatingANamedPodDeletesOnlyIt() {
     cluster.addPod("default", "db-0", PodAction.EVICT).withPdb("default/db-pdb");
