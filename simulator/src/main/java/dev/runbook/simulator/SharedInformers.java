@@ -18,7 +18,8 @@ import java.util.function.Function;
  * is already running first gets every cached object as an add (fabric8's SharedProcessor replays its cache to a new
  * listener), so a controller that starts later sees what one that started earlier saw. The informer stops when the
  * last handler is removed, or when the registry closes. Handlers must not change the objects they are given: the
- * cache is shared, as it is in client-go.
+ * cache is shared, as it is in client-go. Indexers are not offered: as in client-go, they belong before the start of an
+ * informer that other controllers may already use, so a controller that needs one keeps an informer of its own.
  */
 public final class SharedInformers implements AutoCloseable {
   /** One shared informer and its handlers; guarded by its own monitor. */
@@ -101,7 +102,7 @@ public final class SharedInformers implements AutoCloseable {
     };
   }
 
-  /** How many informers are running, by key: what the process lists and watches. */
+  /** The running informers by key (what the process lists and watches), each with its number of handlers. */
   public Map<String, Integer> handlerCounts() {
     Map<String, Integer> counts = new java.util.TreeMap<>();
     entries.forEach(
