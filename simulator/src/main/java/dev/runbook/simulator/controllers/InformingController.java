@@ -1,8 +1,8 @@
 package dev.runbook.simulator.controllers;
 
+import dev.runbook.simulator.SharedInformers;
 import dev.runbook.simulator.SimContext;
 import dev.runbook.simulator.SimController;
-import dev.runbook.simulator.SharedInformers;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Informable;
