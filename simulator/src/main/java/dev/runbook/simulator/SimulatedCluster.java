@@ -21,7 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -54,6 +56,8 @@ public final class SimulatedCluster implements AutoCloseable {
   private final ApiServer server;
   private final List<SimController> controllers;
   private final List<KubernetesClient> clients = new CopyOnWriteArrayList<>();
+  /** Per process (see {@link SimController#process()}): the informers its controllers share. */
+  private final Map<String, SharedInformers> processes = new LinkedHashMap<>();
   private volatile KubernetesClient client;
 
   private SimulatedCluster(Builder builder) {
@@ -81,8 +85,10 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
-   * Controllers are independent (each has its own client and watches), so they start side by side: each waits for
-   * its informers to sync, and one after another that wait made the cluster take seconds to come up.
+   * Controllers are independent (each has its own client for its writes), so they start side by side: each waits for
+   * its informers to sync, and one after another that wait made the cluster take seconds to come up. The controllers
+   * of one process share its informers (with a client of the process's own), as kube-controller-manager's and
+   * virt-controller's do; a controller of a process of its own (the scheduler, the kubelet) has informers of its own.
    */
   private void startControllers() {
     if (controllers.isEmpty()) {
@@ -93,10 +99,12 @@ public final class SimulatedCluster implements AutoCloseable {
       List<Future<?>> started = new ArrayList<>();
       for (SimController controller : controllers) {
         KubernetesClient controllerClient = newClient(UnaryOperator.identity());
+        SharedInformers informers =
+            processes.computeIfAbsent(controller.process(), p -> new SharedInformers(newClient(UnaryOperator.identity())));
         started.add(
             starter.submit(
                 () -> {
-                  controller.start(controllerClient, context);
+                  controller.start(controllerClient, context, informers);
                   log.info("controller {} started", controller.name());
                 }));
       }
@@ -170,6 +178,16 @@ public final class SimulatedCluster implements AutoCloseable {
     return context;
   }
 
+  /**
+   * The informers each simulated process runs, by process and then by what they list and watch, with the number of
+   * controllers handling each one's events.
+   */
+  public Map<String, Map<String, Integer>> informers() {
+    Map<String, Map<String, Integer>> all = new LinkedHashMap<>();
+    processes.forEach((process, informers) -> all.put(process, informers.handlerCounts()));
+    return all;
+  }
+
   public ScoreReport report() {
     return score.report();
   }
@@ -232,6 +250,7 @@ public final class SimulatedCluster implements AutoCloseable {
         log.warn("controller {} did not close cleanly", controller.name(), e);
       }
     }
+    processes.values().forEach(SharedInformers::close);
     clients.forEach(KubernetesClient::close);
     server.close();
     clock.close();

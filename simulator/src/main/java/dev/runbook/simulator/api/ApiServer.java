@@ -431,7 +431,7 @@ public final class ApiServer implements AutoCloseable {
     java.util.function.UnaryOperator<ObjectNode> render =
         Tables.wanted(accept)
             ? o -> Tables.table(t.type(), List.of(o), Long.parseLong(Json.text(o, "metadata.resourceVersion")))
-            : o -> o;
+            : null;
     WatchStream stream =
         new WatchStream(t.type().storageKey(), t.type().namespaced() ? t.namespace() : null, filter, render);
     store.watch(t.type(), query.get("resourceVersion"), stream);
@@ -444,10 +444,9 @@ public final class ApiServer implements AutoCloseable {
       out.flush();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
       while (!closed && !stream.closed && System.nanoTime() < deadline) {
-        String line = stream.queue.poll(500, TimeUnit.MILLISECONDS);
+        java.util.function.Supplier<byte[]> line = stream.queue.poll(500, TimeUnit.MILLISECONDS);
         if (line != null) {
-          out.write(line.getBytes(StandardCharsets.UTF_8));
-          out.write('\n');
+          out.write(line.get());
           out.flush();
         }
       }
@@ -467,8 +466,10 @@ public final class ApiServer implements AutoCloseable {
     private final String storageKey;
     private final String namespace;
     private final Predicate<JsonNode> filter;
+    /** Table rows for kubectl get -w; null for the objects themselves. */
     private final java.util.function.UnaryOperator<ObjectNode> render;
-    private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
+    /** Event lines, written as JSON when the stream's own thread sends them (not under the store's lock). */
+    private final LinkedBlockingQueue<java.util.function.Supplier<byte[]>> queue = new LinkedBlockingQueue<>();
     private volatile boolean closed;
 
     WatchStream(
@@ -496,14 +497,19 @@ public final class ApiServer implements AutoCloseable {
     }
 
     @Override
-    public boolean offer(String type, ObjectNode object) {
+    public boolean offer(String type, WatchObject object) {
       if (closed) {
         return false;
       }
-      ObjectNode event = Json.object();
-      event.put("type", type);
-      event.set("object", render.apply(object));
-      queue.add(Json.write(event));
+      if (render == null) {
+        queue.add(() -> object.line(type));
+      } else {
+        ObjectNode event = Json.object();
+        event.put("type", type);
+        event.set("object", render.apply(object.node()));
+        byte[] line = (Json.write(event) + "\n").getBytes(StandardCharsets.UTF_8);
+        queue.add(() -> line);
+      }
       return true;
     }
 

@@ -623,38 +623,53 @@ public final class ResourceStore {
     while (history.size() > HISTORY) {
       history.removeFirst();
     }
+    Shared shared = new Shared(type, object);
     for (WatchSink sink : watches) {
-      if (!deliver(sink, event)) {
+      if (!deliver(sink, event, shared)) {
         watches.remove(sink);
       }
     }
   }
 
-  private boolean deliver(WatchSink sink, StoredEvent event) {
+  /** The watchers' view of one event's object, made on first need and then given to every watcher of the event. */
+  private static final class Shared {
+    private final ResourceType type;
+    private final ObjectNode stored;
+    private WatchObject made;
+
+    Shared(ResourceType type, ObjectNode stored) {
+      this.type = type;
+      this.stored = stored;
+    }
+
+    WatchObject get() {
+      if (made == null) {
+        made = new WatchObject(view(type, stored));
+      }
+      return made;
+    }
+  }
+
+  private boolean deliver(WatchSink sink, StoredEvent event, Shared shared) {
     if (!sink.storageKey().equals(event.storageKey())
         || (sink.namespace() != null && !sink.namespace().equals(event.namespace()))) {
       return true;
     }
-    ResourceType type = typeOf(event.storageKey());
     boolean matchesNew = !event.type().equals("DELETED") && sink.filter().test(event.object());
     boolean matchesOld = event.old() != null && sink.filter().test(event.old());
     if (event.type().equals("DELETED")) {
-      return !matchesOld || sink.offer("DELETED", view(type, event.object()));
+      return !matchesOld || sink.offer("DELETED", shared.get());
     }
     if (matchesNew && matchesOld) {
-      return sink.offer("MODIFIED", view(type, event.object()));
+      return sink.offer("MODIFIED", shared.get());
     }
     if (matchesNew) {
-      return sink.offer("ADDED", view(type, event.object()));
+      return sink.offer("ADDED", shared.get());
     }
     if (matchesOld) {
-      return sink.offer("DELETED", view(type, event.object()));
+      return sink.offer("DELETED", shared.get());
     }
     return true;
-  }
-
-  private ResourceType typeOf(String storageKey) {
-    return registry.all().stream().filter(t -> t.storageKey().equals(storageKey)).findFirst().orElseThrow();
   }
 
   /**
@@ -667,7 +682,7 @@ public final class ResourceStore {
           if (fromVersion == null || fromVersion.isEmpty() || fromVersion.equals("0")) {
             for (ObjectNode object : bucket(type).values()) {
               if (inNamespace(type, object, sink.namespace()) && sink.filter().test(object)) {
-                sink.offer("ADDED", view(type, object));
+                sink.offer("ADDED", new WatchObject(view(type, object)));
               }
             }
           } else {
@@ -682,7 +697,7 @@ public final class ResourceStore {
             }
             for (StoredEvent event : history) {
               if (event.rv() > from) {
-                deliver(sink, event);
+                deliver(sink, event, new Shared(type, event.object()));
               }
             }
           }

@@ -2,7 +2,6 @@ package dev.runbook.simulator.api;
 
 import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /** One open watch: what it selects and where its events go. {@code offer} must not block. */
 public interface WatchSink {
@@ -13,6 +12,9 @@ public interface WatchSink {
 
   Predicate<JsonNode> filter();
 
-  /** Queue an event; false when the watch has gone away (the store then forgets it). */
-  boolean offer(String type, ObjectNode object);
+  /**
+   * Queue an event; false when the watch has gone away (the store then forgets it). The object is the same instance
+   * for every watcher of the event: read it, never change it.
+   */
+  boolean offer(String type, WatchObject object);
 }

@@ -41,10 +41,15 @@ public final class DaemonSetController extends InformingController {
   }
 
   @Override
+  public String process() {
+    return KUBE_CONTROLLER_MANAGER;
+  }
+
+  @Override
   protected void startInformers() {
-    daemonSets = inform(client.apps().daemonSets().inAnyNamespace(), ds -> loop.enqueue(Pods.key(ds)));
-    pods = inform(client.pods().inAnyNamespace(), this::onPod);
-    nodes = inform(client.nodes(), node -> requeueAll());
+    daemonSets = inform("apps/v1/daemonsets", c -> c.apps().daemonSets().inAnyNamespace(), ds -> loop.enqueue(Pods.key(ds)));
+    pods = inform("pods", c -> c.pods().inAnyNamespace(), this::onPod);
+    nodes = inform("nodes", c -> c.nodes(), node -> requeueAll());
   }
 
   private void requeueAll() {

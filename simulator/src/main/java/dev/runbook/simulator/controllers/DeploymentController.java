@@ -33,9 +33,14 @@ public final class DeploymentController extends InformingController {
   }
 
   @Override
+  public String process() {
+    return KUBE_CONTROLLER_MANAGER;
+  }
+
+  @Override
   protected void startInformers() {
-    deployments = inform(client.apps().deployments().inAnyNamespace(), d -> loop.enqueue(Pods.key(d)));
-    replicaSets = inform(client.apps().replicaSets().inAnyNamespace(), rs -> loop.enqueue(Pods.controllerKey(rs, "Deployment")));
+    deployments = inform("apps/v1/deployments", c -> c.apps().deployments().inAnyNamespace(), d -> loop.enqueue(Pods.key(d)));
+    replicaSets = inform("apps/v1/replicasets", c -> c.apps().replicaSets().inAnyNamespace(), rs -> loop.enqueue(Pods.controllerKey(rs, "Deployment")));
   }
 
   @Override

@@ -60,12 +60,17 @@ public final class DisruptionController extends InformingController {
   }
 
   @Override
+  public String process() {
+    return KUBE_CONTROLLER_MANAGER;
+  }
+
+  @Override
   protected void startInformers() {
-    budgets = inform(client.policy().v1().podDisruptionBudget().inAnyNamespace(), pdb -> loop.enqueue(Pods.key(pdb)));
-    pods = inform(client.pods().inAnyNamespace(), this::requeueBudgetsOf);
-    replicaSets = inform(client.apps().replicaSets().inAnyNamespace(), this::requeueNamespace);
-    deployments = inform(client.apps().deployments().inAnyNamespace(), this::requeueNamespace);
-    statefulSets = inform(client.apps().statefulSets().inAnyNamespace(), this::requeueNamespace);
+    budgets = inform("policy/v1/poddisruptionbudgets", c -> c.policy().v1().podDisruptionBudget().inAnyNamespace(), pdb -> loop.enqueue(Pods.key(pdb)));
+    pods = inform("pods", c -> c.pods().inAnyNamespace(), this::requeueBudgetsOf);
+    replicaSets = inform("apps/v1/replicasets", c -> c.apps().replicaSets().inAnyNamespace(), this::requeueNamespace);
+    deployments = inform("apps/v1/deployments", c -> c.apps().deployments().inAnyNamespace(), this::requeueNamespace);
+    statefulSets = inform("apps/v1/statefulsets", c -> c.apps().statefulSets().inAnyNamespace(), this::requeueNamespace);
   }
 
   private void requeueBudgetsOf(Pod pod) {

@@ -1,5 +1,6 @@
 package dev.runbook.simulator.controllers;
 
+import dev.runbook.simulator.SharedInformers;
 import dev.runbook.simulator.SimContext;
 import dev.runbook.simulator.SimController;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -12,8 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The shape every simulated controller shares with a real one: informers (list + watch, re-listed by fabric8 when a
@@ -23,17 +26,34 @@ import java.util.function.Consumer;
 abstract class InformingController implements SimController {
   /** Wall-clock resync period: a safety net against lost events, not a scenario duration. */
   static final long RESYNC_MILLIS = 5_000;
+  /** The process of the workload and disruption controllers: they share its informers. */
+  static final String KUBE_CONTROLLER_MANAGER = "kube-controller-manager";
 
   protected KubernetesClient client;
   protected SimContext context;
   protected ReconcileLoop loop;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final List<SharedInformers.Registration<?>> registrations = new CopyOnWriteArrayList<>();
   private final Map<String, ScheduledFuture<?>> timers = new ConcurrentHashMap<>();
+  private SharedInformers shared;
+  /** The informers of a controller started without its process's: its own, closed with it. */
+  private SharedInformers own;
 
+  /** Started alone (a test, or a controller run on its own): its informers are its own. */
   @Override
   public final void start(KubernetesClient client, SimContext context) {
+    start(client, context, null);
+  }
+
+  @Override
+  public final void start(KubernetesClient client, SimContext context, SharedInformers informers) {
     this.client = client;
     this.context = context;
+    if (informers == null) {
+      own = new SharedInformers(client);
+      informers = own;
+    }
+    this.shared = informers;
     this.loop = new ReconcileLoop(name(), this::reconcile, reconcileWorkers());
     startInformers();
     // Reconciles read other informers' caches, so the worker starts only once every cache has synced.
@@ -50,35 +70,53 @@ abstract class InformingController implements SimController {
 
   protected abstract void reconcile(String key) throws Exception;
 
-  /** Start an informer that calls {@code onChange} with every added, updated (old and new) or deleted object. */
+  /**
+   * Handle every added, updated (old and new) or deleted object of the process's shared informer {@code key} with
+   * {@code onChange}; the returned informer's cache is shared with the process's other controllers, read only.
+   */
+  protected <T extends HasMetadata> SharedIndexInformer<T> inform(
+      String key, Function<KubernetesClient, Informable<T>> resources, Consumer<T> onChange) {
+    return inform(key, resources, onChange, onChange);
+  }
+
+  protected <T extends HasMetadata> SharedIndexInformer<T> inform(
+      String key, Function<KubernetesClient, Informable<T>> resources, Consumer<T> onChange, Consumer<T> onDelete) {
+    SharedInformers.Registration<T> registration =
+        shared.inform(key, resources, handler(onChange, onDelete), RESYNC_MILLIS);
+    registrations.add(registration);
+    return registration.informer();
+  }
+
+  /** An informer of this controller's own, not shared with the process (one that no other controller could use). */
   protected <T extends HasMetadata> SharedIndexInformer<T> inform(Informable<T> resources, Consumer<T> onChange) {
     return inform(resources, onChange, onChange);
   }
 
   protected <T extends HasMetadata> SharedIndexInformer<T> inform(
       Informable<T> resources, Consumer<T> onChange, Consumer<T> onDelete) {
-    SharedIndexInformer<T> informer =
-        resources.inform(
-            new ResourceEventHandler<T>() {
-              @Override
-              public void onAdd(T obj) {
-                onChange.accept(obj);
-              }
-
-              @Override
-              public void onUpdate(T oldObj, T newObj) {
-                onChange.accept(oldObj);
-                onChange.accept(newObj);
-              }
-
-              @Override
-              public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                onDelete.accept(obj);
-              }
-            },
-            RESYNC_MILLIS);
+    SharedIndexInformer<T> informer = resources.inform(handler(onChange, onDelete), RESYNC_MILLIS);
     informers.add(informer);
     return informer;
+  }
+
+  private static <T> ResourceEventHandler<T> handler(Consumer<T> onChange, Consumer<T> onDelete) {
+    return new ResourceEventHandler<T>() {
+      @Override
+      public void onAdd(T obj) {
+        onChange.accept(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        onChange.accept(oldObj);
+        onChange.accept(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        onDelete.accept(obj);
+      }
+    };
   }
 
   /**
@@ -111,8 +149,14 @@ abstract class InformingController implements SimController {
     if (loop != null) {
       loop.close();
     }
+    registrations.forEach(SharedInformers.Registration::close);
+    registrations.clear();
     informers.forEach(SharedIndexInformer::stop);
     informers.clear();
+    if (own != null) {
+      own.close();
+      own = null;
+    }
     timers.values().forEach(f -> f.cancel(false));
     timers.clear();
   }

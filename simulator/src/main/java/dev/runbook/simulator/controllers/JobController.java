@@ -29,9 +29,14 @@ public final class JobController extends InformingController {
   }
 
   @Override
+  public String process() {
+    return KUBE_CONTROLLER_MANAGER;
+  }
+
+  @Override
   protected void startInformers() {
-    jobs = inform(client.batch().v1().jobs().inAnyNamespace(), job -> loop.enqueue(Pods.key(job)));
-    pods = inform(client.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.controllerKey(pod, "Job")));
+    jobs = inform("batch/v1/jobs", c -> c.batch().v1().jobs().inAnyNamespace(), job -> loop.enqueue(Pods.key(job)));
+    pods = inform("pods", c -> c.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.controllerKey(pod, "Job")));
   }
 
   @Override

@@ -47,8 +47,8 @@ public final class Kubelet extends InformingController {
 
   @Override
   protected void startInformers() {
-    pods = inform(client.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.key(pod)), this::forget);
-    nodes = inform(client.nodes(), this::requeuePodsOn);
+    pods = inform("pods", c -> c.pods().inAnyNamespace(), pod -> loop.enqueue(Pods.key(pod)), this::forget);
+    nodes = inform("nodes", c -> c.nodes(), this::requeuePodsOn);
   }
 
   private void forget(Pod pod) {

@@ -28,9 +28,14 @@ public final class ReplicaSetController extends InformingController {
   }
 
   @Override
+  public String process() {
+    return KUBE_CONTROLLER_MANAGER;
+  }
+
+  @Override
   protected void startInformers() {
-    replicaSets = inform(client.apps().replicaSets().inAnyNamespace(), rs -> loop.enqueue(Pods.key(rs)));
-    pods = inform(client.pods().inAnyNamespace(), this::onPod);
+    replicaSets = inform("apps/v1/replicasets", c -> c.apps().replicaSets().inAnyNamespace(), rs -> loop.enqueue(Pods.key(rs)));
+    pods = inform("pods", c -> c.pods().inAnyNamespace(), this::onPod);
   }
 
   private void onPod(Pod pod) {

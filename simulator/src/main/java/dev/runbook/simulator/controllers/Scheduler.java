@@ -41,8 +41,8 @@ public final class Scheduler extends InformingController {
 
   @Override
   protected void startInformers() {
-    pods = inform(client.pods().inAnyNamespace(), this::onPod, this::onPodDeleted);
-    nodes = inform(client.nodes(), node -> requeueUnscheduled());
+    pods = inform("pods", c -> c.pods().inAnyNamespace(), this::onPod, this::onPodDeleted);
+    nodes = inform("nodes", c -> c.nodes(), node -> requeueUnscheduled());
   }
 
   private void onPod(Pod pod) {

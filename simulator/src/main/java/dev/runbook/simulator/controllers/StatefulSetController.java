@@ -36,9 +36,14 @@ public final class StatefulSetController extends InformingController {
   }
 
   @Override
+  public String process() {
+    return KUBE_CONTROLLER_MANAGER;
+  }
+
+  @Override
   protected void startInformers() {
-    statefulSets = inform(client.apps().statefulSets().inAnyNamespace(), sts -> loop.enqueue(Pods.key(sts)));
-    pods = inform(client.pods().inAnyNamespace(), this::onPod);
+    statefulSets = inform("apps/v1/statefulsets", c -> c.apps().statefulSets().inAnyNamespace(), sts -> loop.enqueue(Pods.key(sts)));
+    pods = inform("pods", c -> c.pods().inAnyNamespace(), this::onPod);
   }
 
   private void onPod(Pod pod) {

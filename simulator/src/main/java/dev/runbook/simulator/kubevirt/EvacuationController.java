@@ -40,8 +40,8 @@ public final class EvacuationController extends LevelTriggeredController {
 
   @Override
   protected void watch() {
-    track(KubeVirt.vmis(client).inAnyNamespace().inform(triggering(), 0));
-    track(KubeVirt.migrations(client).inAnyNamespace().inform(triggering(), 0));
+    watchShared("kubevirt.io/v1/virtualmachineinstances", c -> KubeVirt.vmis(c).inAnyNamespace());
+    watchShared("kubevirt.io/v1/virtualmachineinstancemigrations", c -> KubeVirt.migrations(c).inAnyNamespace());
   }
 
   @Override

@@ -1,13 +1,17 @@
 package dev.runbook.simulator.kubevirt;
 
 import dev.runbook.simulator.SimContext;
+import dev.runbook.simulator.SharedInformers;
 import dev.runbook.simulator.SimController;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,7 +30,14 @@ abstract class LevelTriggeredController implements SimController {
   private final Logger log = LoggerFactory.getLogger(getClass());
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
+  /** virt-controller's controllers share its informers. */
+  static final String VIRT_CONTROLLER = "virt-controller";
+
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final List<SharedInformers.Registration<?>> registrations = new CopyOnWriteArrayList<>();
+  private SharedInformers shared;
+  /** The informers of a controller started without its process's: its own, closed with it. */
+  private SharedInformers own;
   private boolean dirty = true;
   private volatile boolean running;
   private Thread worker;
@@ -41,9 +52,25 @@ abstract class LevelTriggeredController implements SimController {
   protected abstract void reconcile();
 
   @Override
+  public String process() {
+    return VIRT_CONTROLLER;
+  }
+
+  /** Started alone (a test, or a controller run on its own): its informers are its own. */
+  @Override
   public void start(KubernetesClient client, SimContext context) {
+    start(client, context, null);
+  }
+
+  @Override
+  public void start(KubernetesClient client, SimContext context, SharedInformers informers) {
     this.client = client;
     this.context = context;
+    if (informers == null) {
+      own = new SharedInformers(client);
+      informers = own;
+    }
+    this.shared = informers;
     running = true;
     watch();
     worker = new Thread(this::loop, "sim-" + name());
@@ -51,8 +78,14 @@ abstract class LevelTriggeredController implements SimController {
     worker.start();
   }
 
+  /** Keep an informer of this controller's own, not shared with the process, and close it with the controller. */
   protected void track(SharedIndexInformer<?> informer) {
     informers.add(informer);
+  }
+
+  /** Trigger a pass on every change seen by the process's shared informer {@code key} (no resync: see the loop). */
+  protected <T> void watchShared(String key, Function<KubernetesClient, Informable<T>> resources) {
+    registrations.add(shared.inform(key, resources, triggering(), 0));
   }
 
   protected <T> ResourceEventHandler<T> triggering() {
@@ -148,7 +181,13 @@ abstract class LevelTriggeredController implements SimController {
   @Override
   public void close() {
     stop();
+    registrations.forEach(SharedInformers.Registration::close);
+    registrations.clear();
     informers.forEach(SharedIndexInformer::close);
     informers.clear();
+    if (own != null) {
+      own.close();
+      own = null;
+    }
   }
 }

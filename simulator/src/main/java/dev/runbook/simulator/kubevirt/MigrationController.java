@@ -65,10 +65,11 @@ public final class MigrationController extends LevelTriggeredController {
 
   @Override
   protected void watch() {
-    track(KubeVirt.migrations(client).inAnyNamespace().inform(triggering(), 0));
-    track(KubeVirt.vmis(client).inAnyNamespace().inform(triggering(), 0));
-    track(
-        client.pods().inAnyNamespace().withLabel(KubeVirt.APP_LABEL, KubeVirt.VIRT_LAUNCHER).inform(triggering(), 0));
+    watchShared("kubevirt.io/v1/virtualmachineinstancemigrations", c -> KubeVirt.migrations(c).inAnyNamespace());
+    watchShared("kubevirt.io/v1/virtualmachineinstances", c -> KubeVirt.vmis(c).inAnyNamespace());
+    watchShared(
+        "pods?labelSelector=" + KubeVirt.APP_LABEL + "=" + KubeVirt.VIRT_LAUNCHER,
+        c -> c.pods().inAnyNamespace().withLabel(KubeVirt.APP_LABEL, KubeVirt.VIRT_LAUNCHER));
   }
 
   @Override

@@ -56,8 +56,8 @@ public final class VirtualMachineController extends LevelTriggeredController {
 
   @Override
   protected void watch() {
-    track(KubeVirt.vms(client).inAnyNamespace().inform(triggering(), 0));
-    track(KubeVirt.vmis(client).inAnyNamespace().inform(triggering(), 0));
+    watchShared("kubevirt.io/v1/virtualmachines", c -> KubeVirt.vms(c).inAnyNamespace());
+    watchShared("kubevirt.io/v1/virtualmachineinstances", c -> KubeVirt.vmis(c).inAnyNamespace());
   }
 
   @Override

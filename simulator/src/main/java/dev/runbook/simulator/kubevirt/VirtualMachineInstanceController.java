@@ -31,9 +31,10 @@ public final class VirtualMachineInstanceController extends LevelTriggeredContro
 
   @Override
   protected void watch() {
-    track(KubeVirt.vmis(client).inAnyNamespace().inform(triggering(), 0));
-    track(
-        client.pods().inAnyNamespace().withLabel(KubeVirt.APP_LABEL, KubeVirt.VIRT_LAUNCHER).inform(triggering(), 0));
+    watchShared("kubevirt.io/v1/virtualmachineinstances", c -> KubeVirt.vmis(c).inAnyNamespace());
+    watchShared(
+        "pods?labelSelector=" + KubeVirt.APP_LABEL + "=" + KubeVirt.VIRT_LAUNCHER,
+        c -> c.pods().inAnyNamespace().withLabel(KubeVirt.APP_LABEL, KubeVirt.VIRT_LAUNCHER));
   }
 
   @Override
