@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.testing.TestActivityEnvironment;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,11 +41,8 @@ class DrainPlanTest {
   @BeforeEach
   void setUp() {
     cluster = new TestCluster();
-    env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(
-        new DrainActivitiesImpl(cluster.client, cluster.clients.evictionClient(), Clock.systemUTC(), Duration.ofSeconds(5)));
+    env = Fixtures.drainEnvironment(cluster, Duration.ofSeconds(5));
     drain = env.newActivityStub(DrainActivities.class, ONE_ATTEMPT);
-    cluster.client.nodes().resource(Fixtures.node("worker-1")).create();
     cluster.client.nodes().resource(Fixtures.node("worker-2")).create();
   }
 

@@ -15,7 +15,6 @@ import dev.runbook.workflows.activities.EvictionResult;
 import dev.runbook.workflows.model.Blocker;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.temporal.testing.TestActivityEnvironment;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +36,8 @@ class EvictionAwaitGoneTest {
   void setUp() {
     // The simulator's kubelet finishes terminating pods after their simulated termination time (1 s by default).
     cluster = new TestCluster(List.of(new Kubelet()));
-    env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(
-        new DrainActivitiesImpl(cluster.client, cluster.clients.evictionClient(), Clock.systemUTC(), Duration.ofMinutes(10)));
+    env = Fixtures.drainEnvironment(cluster, Duration.ofMinutes(10));
     drain = env.newActivityStub(DrainActivities.class, ONE_ATTEMPT);
-    cluster.client.nodes().resource(Fixtures.node("worker-1")).create();
   }
 
   @AfterEach

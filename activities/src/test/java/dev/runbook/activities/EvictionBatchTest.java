@@ -22,7 +22,6 @@ import dev.runbook.workflows.model.PodRef;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.testing.TestActivityEnvironment;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,11 +47,8 @@ class EvictionBatchTest {
   @BeforeEach
   void setUp() {
     cluster = new TestCluster(new PodEvictionAdmitter(), inFlight, EvictionBatchTest::refuseMarked);
-    env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(
-        new DrainActivitiesImpl(cluster.client, cluster.clients.evictionClient(), Clock.systemUTC(), Duration.ofMinutes(10)));
+    env = Fixtures.drainEnvironment(cluster, Duration.ofMinutes(10));
     drain = env.newActivityStub(DrainActivities.class, ONE_ATTEMPT);
-    cluster.client.nodes().resource(Fixtures.node("worker-1")).create();
   }
 
   @AfterEach

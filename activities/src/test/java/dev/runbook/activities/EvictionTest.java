@@ -29,7 +29,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestActivityEnvironment;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -56,11 +55,8 @@ class EvictionTest {
   void setUp() {
     // The simulator's KubeVirt webhook: evictions of virt-launcher pods are answered as virt-api answers them.
     cluster = new TestCluster(new PodEvictionAdmitter(), EvictionTest::replaceMarkedPodFirst);
-    env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(
-        new DrainActivitiesImpl(cluster.client, cluster.clients.evictionClient(), Clock.systemUTC(), SLOW_RETRY));
+    env = Fixtures.drainEnvironment(cluster, SLOW_RETRY);
     drain = env.newActivityStub(DrainActivities.class, ONE_ATTEMPT);
-    cluster.client.nodes().resource(Fixtures.node("worker-1")).create();
   }
 
   @AfterEach

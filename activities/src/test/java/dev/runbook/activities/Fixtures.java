@@ -16,6 +16,8 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -23,6 +25,18 @@ import java.util.UUID;
 /** Kubernetes objects as scenarios need them, built the way the API server would store them. */
 final class Fixtures {
   private Fixtures() {}
+
+  /**
+   * An activity test environment running the drain activities against {@code cluster}, which gets the node
+   * worker-1. {@code blockedRetry} is how long a blocked eviction waits between tries without a PDB change.
+   */
+  static TestActivityEnvironment drainEnvironment(TestCluster cluster, Duration blockedRetry) {
+    TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(
+        new DrainActivitiesImpl(cluster.client, cluster.clients.evictionClient(), Clock.systemUTC(), blockedRetry));
+    cluster.client.nodes().resource(node("worker-1")).create();
+    return env;
+  }
 
   /** One attempt, so a test sees the activity's own failure instead of a retry of it. */
   static final ActivityOptions ONE_ATTEMPT =

@@ -13,7 +13,6 @@ import dev.runbook.workflows.activities.PodsGoneResult;
 import dev.runbook.workflows.model.PodRef;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.temporal.testing.TestActivityEnvironment;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +33,8 @@ class PodRemovalTest {
   @BeforeEach
   void setUp() {
     cluster = new TestCluster();
-    env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(
-        new DrainActivitiesImpl(cluster.client, cluster.clients.evictionClient(), Clock.systemUTC(), Duration.ofSeconds(5)));
+    env = Fixtures.drainEnvironment(cluster, Duration.ofSeconds(5));
     drain = env.newActivityStub(DrainActivities.class, ONE_ATTEMPT);
-    cluster.client.nodes().resource(Fixtures.node("worker-1")).create();
   }
 
   @AfterEach
