@@ -504,16 +504,7 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
     if (result == null && eviction.retryable()) {
       work.add(startHandler(pod, () -> evict(pod))); // its own activity, retried by Temporal
     } else if (result == null) {
-      Blocker blocker =
-          new Blocker(
-              pod.ref.key(),
-              BlockerKind.EVICTION_ERROR,
-              "eviction failed: " + eviction.error() + "; escalate to delete the pod",
-              null,
-              null,
-              pod.vmKey(),
-              0);
-      block(pod, blocker);
+      block(pod, evictionError(pod, eviction.error()));
       work.add(startHandler(pod, () -> awaitEscalation(pod)));
     } else if (result.outcome() == EvictionOutcome.EVICTED
         || result.outcome() == EvictionOutcome.EVICTED_AND_GONE
@@ -522,7 +513,9 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
       runningPodHandlers--;
     } else {
       if (result.outcome() == EvictionOutcome.BLOCKED) {
-        block(pod, result.blocker()); // shown before the wait's handler first runs
+        // Out of EVICTING before the pods-gone wait next looks: it starts once nothing is EVICTING, and it must
+        // not wait for the blocked pod's handler to run (the recorded histories' command order depends on it).
+        block(pod, result.blocker());
       }
       work.add(startHandler(pod, () -> followOutcome(pod, result)));
     }
@@ -938,10 +931,14 @@ public class NodeMaintenanceWorkflowImpl implements NodeMaintenanceWorkflow {
   }
 
   private Blocker evictionError(Pod pod, ActivityFailure failure) {
+    return evictionError(pod, message(failure));
+  }
+
+  private Blocker evictionError(Pod pod, String why) {
     return new Blocker(
         pod.ref.key(),
         BlockerKind.EVICTION_ERROR,
-        "eviction failed: " + message(failure) + "; escalate to delete the pod",
+        "eviction failed: " + why + "; escalate to delete the pod",
         null,
         null,
         pod.vmKey(),
