@@ -208,7 +208,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
     // refusal has to be explained. Without a UID, the read decides whether the name still means a pod on this node.
     Supplier<Pod> current =
         memoize(() -> ApiFailures.call(action, () -> client.pods().inNamespace(ref.namespace()).withName(ref.name()).get()));
-    if (ref.uid() == null && gone(current.get(), ref, request.nodeName())) {
+    if (ref.uid() == null && PodRemoval.gone(current.get(), ref, request.nodeName())) {
       return new EvictionResult(EvictionOutcome.ALREADY_GONE, null);
     }
     try {
@@ -218,7 +218,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
         return new EvictionResult(EvictionOutcome.EVICTED, null);
       }
       Pod pod = current.get();
-      return gone(pod, ref, request.nodeName())
+      return PodRemoval.gone(pod, ref, request.nodeName())
           ? new EvictionResult(EvictionOutcome.ALREADY_GONE, null)
           : explainRefusal(request, pod, pdbs);
     } catch (KubernetesClientException e) {
@@ -229,7 +229,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
       if (code == ApiFailures.CONFLICT) {
         // The UID precondition failed (a new pod under the name) or the pod changed under the API server.
         Pod now = ApiFailures.call(action, () -> client.pods().inNamespace(ref.namespace()).withName(ref.name()).get());
-        if (gone(now, ref, request.nodeName())) {
+        if (PodRemoval.gone(now, ref, request.nodeName())) {
           return new EvictionResult(EvictionOutcome.ALREADY_GONE, null);
         }
         return blocked(
@@ -240,7 +240,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
             null,
             null);
       }
-      if ((code == 403 || code == 500) && gone(current.get(), ref, request.nodeName())) {
+      if ((code == 403 || code == 500) && PodRemoval.gone(current.get(), ref, request.nodeName())) {
         return new EvictionResult(EvictionOutcome.ALREADY_GONE, null);
       }
       if (code == 403) {
@@ -447,7 +447,7 @@ public final class DrainActivitiesImpl implements DrainActivities {
     PodRef ref = request.pod();
     String action = "delete pod " + ref.key();
     Pod pod = ApiFailures.call(action, () -> client.pods().inNamespace(ref.namespace()).withName(ref.name()).get());
-    if (!gone(pod, ref, null)) {
+    if (!PodRemoval.gone(pod, ref, null)) {
       removal.delete(ref, request.gracePeriodSeconds());
     }
   }
@@ -535,10 +535,6 @@ public final class DrainActivitiesImpl implements DrainActivities {
     return pdbs.stream()
         .filter(pdb -> LabelSelectors.selects(pdb, pod.getMetadata().getNamespace(), pod.getMetadata().getLabels()))
         .toList();
-  }
-
-  private static boolean gone(Pod pod, PodRef ref, String node) {
-    return PodRemoval.gone(pod, ref, node);
   }
 
   private void waitFor(ChangeSignal<?> signal, Duration max, Blocker blocker) {
